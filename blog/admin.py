@@ -1,0 +1,128 @@
+from django.contrib import admin
+from django.utils.html import format_html
+
+from blog.models import Author, Byline, Post, Section, Series
+from competencyworks.admin import PublishableAdmin, StampedAdmin
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name"]
+
+
+@admin.register(Author)
+class AuthorAdmin(StampedAdmin):
+    list_display = ["name", "slug", "user"]
+    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name", "bio"]
+    autocomplete_fields = ["user"]
+
+
+class SeriesPartInline(admin.TabularInline):
+    """The parts of a series, in order; editors renumber them here."""
+
+    model = Post
+    fields = ["series_part", "title", "status", "publish_at"]
+    readonly_fields = ["title", "status", "publish_at"]
+    ordering = ["series_part", "publish_at"]
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name = "part"
+    verbose_name_plural = "parts (edit the numbers to reorder)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Series)
+class SeriesAdmin(StampedAdmin):
+    list_display = ["title", "planned_parts", "part_count"]
+    prepopulated_fields = {"slug": ["title"]}
+    search_fields = ["title", "description"]
+    inlines = [SeriesPartInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(part_count=Count("posts"))
+
+    @admin.display(description="parts", ordering="part_count")
+    def part_count(self, obj):
+        return obj.part_count
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    fields = ["author", "position"]
+    autocomplete_fields = ["author"]
+    extra = 1
+    verbose_name = "author"
+    verbose_name_plural = "authors (in byline order)"
+
+
+@admin.register(Post)
+class PostAdmin(PublishableAdmin):
+    list_display = ["title", "section", "state_badge", "publish_at", "series", "series_part"]
+    list_filter = [
+        "status",
+        "section",
+        "excerpt_only",
+        ("series", admin.RelatedOnlyFieldListFilter),
+    ]
+    list_select_related = ["section", "series"]
+    search_fields = ["title", "summary", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["series"]
+    readonly_fields = ["image_preview", "created_at", "created_by", "updated_at", "updated_by"]
+    inlines = [BylineInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "section", "body", "excerpt", "tags"]}),
+        ("Publishing", {"fields": ["status", "publish_at"]}),
+        (
+            "Featured image",
+            {
+                "fields": [
+                    "image",
+                    "image_preview",
+                    "image_alt",
+                    "image_caption",
+                    "image_credit",
+                ]
+            },
+        ),
+        ("Series", {"fields": ["series", "series_part"]}),
+        (
+            "Cross-post",
+            {
+                "classes": ["collapse"],
+                "fields": ["crosspost_publisher", "crosspost_url", "crosspost_date"],
+            },
+        ),
+        (
+            "Record",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "excerpt_only",
+                    "created_at",
+                    "created_by",
+                    "updated_at",
+                    "updated_by",
+                ],
+            },
+        ),
+    ]
+
+    @admin.display(description="preview")
+    def image_preview(self, obj):
+        if not obj.image:
+            return "—"
+        return format_html(
+            '<img src="{}" alt="{}" style="max-width:320px;height:auto">',
+            obj.image_card.url,
+            obj.image_alt,
+        )

@@ -1,0 +1,41 @@
+import django_filters
+from django import forms
+
+from blog.models import Author, Post, Section, Series
+
+
+class PostFilter(django_filters.FilterSet):
+    """Blog list filters. Bad values give an empty list, never an error."""
+
+    section = django_filters.ModelChoiceFilter(
+        queryset=Section.objects.all(), to_field_name="slug", empty_label="All sections"
+    )
+    author = django_filters.ModelChoiceFilter(
+        field_name="authors",
+        queryset=Author.objects.only("name", "slug"),
+        to_field_name="slug",
+        empty_label="Any author",
+    )
+    series = django_filters.ModelChoiceFilter(
+        queryset=Series.objects.only("title", "slug"),
+        to_field_name="slug",
+        empty_label="Any series",
+    )
+    year = django_filters.NumberFilter(
+        field_name="publish_at",
+        lookup_expr="year",
+        min_value=1990,
+        max_value=2100,
+        widget=forms.NumberInput(attrs={"placeholder": "e.g. 2016", "inputmode": "numeric"}),
+    )
+    tag = django_filters.CharFilter(method="filter_tags", label="Tag")
+
+    class Meta:
+        model = Post
+        fields = ["section", "author", "series", "year", "tag"]
+
+    def filter_tags(self, queryset, name, value):
+        # ?tag=a&tag=b narrows to posts carrying every listed tag.
+        for slug in self.data.getlist("tag")[:5]:
+            queryset = queryset.filter(tags__slug=slug.strip().lower())
+        return queryset

@@ -1,0 +1,283 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Max, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+from django_prose_editor.fields import ProseEditorField
+from imagekit.models import ImageSpecField
+from imagekit.processors import ResizeToFill, ResizeToFit
+from taggit.managers import TaggableManager
+from taggit.models import Tag
+
+from competencyworks.html import excerpt, sanitise
+from competencyworks.images import validate_image_upload
+from competencyworks.publishing import Publishable, PublishedQuerySet, Stamped, unique_slug
+
+# The editor offers what the sanitiser keeps; the sanitiser on save is what counts.
+BODY_EDITOR_EXTENSIONS = {
+    "Bold": True,
+    "Italic": True,
+    "Strike": True,
+    "Subscript": True,
+    "Superscript": True,
+    "Heading": {"levels": [2, 3, 4]},
+    "BulletList": True,
+    "OrderedList": True,
+    "ListItem": True,
+    "Blockquote": True,
+    "HorizontalRule": True,
+    "HardBreak": True,
+    "Link": {"enableTarget": False},
+    "Table": True,
+    "Figure": True,
+    "Caption": True,
+    "Image": True,
+    "HTML": True,
+}
+
+
+class Section(models.Model):
+    """A part of the blog with its own listing and feed (K-12, Higher Education)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("blog:section", args=[self.slug])
+
+
+class Author(Stamped):
+    """A byline. Imported archive posts may have none; a staff account is optional."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, blank=True)
+    bio = models.TextField(blank=True)
+    photo = models.ImageField(upload_to="authors/", blank=True, validators=[validate_image_upload])
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:author", args=[self.slug])
+
+
+class SeriesQuerySet(models.QuerySet):
+    def with_published_parts(self):
+        """Series that have public posts, with their count and latest date."""
+        public = Q(posts__in=Post.objects.published())
+        return (
+            self.annotate(
+                part_count=Count("posts", filter=public),
+                latest_at=Max("posts__publish_at", filter=public),
+            )
+            .filter(part_count__gt=0)
+            .order_by("-latest_at")
+        )
+
+
+class Series(Stamped):
+    """Posts meant to be read in order; each post carries its part number."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=300, unique=True, blank=True)
+    description = models.TextField(blank=True)
+    planned_parts = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="How many parts the series will have, when known."
+    )
+
+    objects = SeriesQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "series"
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(self, self.title)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("blog:series", args=[self.slug])
+
+
+def bylines_prefetch():
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+
+
+class PostQuerySet(PublishedQuerySet):
+    def for_cards(self):
+        """What a post card shows: section, series, ordered authors and tags."""
+        return self.select_related("section", "series").prefetch_related(bylines_prefetch(), "tags")
+
+    def latest_per_section(self, count):
+        ranked = self.annotate(
+            section_rank=Window(
+                RowNumber(), partition_by=F("section_id"), order_by=F("publish_at").desc()
+            )
+        )
+        return ranked.filter(section_rank__lte=count).order_by("section__position", "-publish_at")
+
+    def tag_counts(self):
+        """Tags on these posts, each with how many of them carry it."""
+        return (
+            Tag.objects.filter(post__in=self)
+            .annotate(post_count=Count("post"))
+            .order_by("-post_count", "name")
+        )
+
+    def related_to(self, post, count=3):
+        """Other posts sharing the most tags with `post`, newest first among equals."""
+        tag_ids = [tag.pk for tag in post.tags.all()]
+        if not tag_ids:
+            return self.none()
+        return (
+            self.filter(tags__in=tag_ids)
+            .exclude(pk=post.pk)
+            .annotate(shared_tags=Count("pk"))
+            .order_by("-shared_tags", "-publish_at")[:count]
+        )
+
+
+class Post(Publishable):
+    """A blog post. Editors write it in the admin; staff also import archives into it."""
+
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="posts")
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        blank=True,
+        help_text="The last part of the address. Changing it keeps the old address working.",
+    )
+    authors = models.ManyToManyField(Author, through="Byline", related_name="posts", blank=True)
+    body = ProseEditorField(extensions=BODY_EDITOR_EXTENSIONS, sanitize=sanitise, blank=True)
+    excerpt = models.TextField(
+        blank=True, help_text="Shown in lists and feeds. Empty: the opening of the body."
+    )
+    summary = models.TextField(editable=False, blank=True)
+
+    image = models.ImageField(
+        "featured image",
+        upload_to="blog/%Y/%m/",
+        blank=True,
+        width_field="image_width",
+        height_field="image_height",
+        validators=[validate_image_upload],
+    )
+    image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    image_alt = models.CharField(
+        "image alt text", max_length=300, blank=True, help_text="What the image shows."
+    )
+    image_caption = models.CharField(max_length=500, blank=True)
+    image_credit = models.CharField(max_length=300, blank=True)
+    image_card = ImageSpecField(
+        source="image", processors=[ResizeToFill(640, 360)], format="JPEG", options={"quality": 80}
+    )
+    image_large = ImageSpecField(
+        source="image", processors=[ResizeToFit(1280, 1280)], format="JPEG", options={"quality": 85}
+    )
+    image_social = ImageSpecField(
+        source="image", processors=[ResizeToFill(1200, 630)], format="JPEG", options={"quality": 85}
+    )
+
+    series = models.ForeignKey(
+        Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    series_part = models.PositiveSmallIntegerField(null=True, blank=True)
+    tags = TaggableManager(blank=True)
+
+    crosspost_publisher = models.CharField("originally published by", max_length=200, blank=True)
+    crosspost_url = models.URLField("original URL", max_length=500, blank=True)
+    crosspost_date = models.DateField("originally published on", null=True, blank=True)
+
+    excerpt_only = models.BooleanField(
+        default=False, help_text="The archive held only the opening of this post."
+    )
+    import_key = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, editable=False,
+        help_text="Stable id of the imported source, so re-imports update this post.",
+    )  # fmt: skip
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-pk"]
+        get_latest_by = "publish_at"
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="blog_post_public_idx"),
+            models.Index(fields=["section", "-publish_at"], name="blog_post_section_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["series", "series_part"],
+                condition=Q(series__isnull=False, series_part__isnull=False),
+                name="blog_post_unique_series_part",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        self.body = sanitise(self.body)
+        self.summary = self.excerpt.strip() or excerpt(self.body)
+        if not self.slug:
+            self.slug = unique_slug(self, self.title)
+        super().save(*args, **kwargs)
+
+    @property
+    def date(self):
+        """The date in the post's address; drafts use the day they were started."""
+        return timezone.localdate(self.publish_at or self.created_at or timezone.now())
+
+    def get_absolute_url(self):
+        day = self.date
+        return reverse("blog:post", args=[day.year, f"{day.month:02}", f"{day.day:02}", self.slug])
+
+    @property
+    def ordered_authors(self):
+        return [byline.author for byline in self.bylines.all()]
+
+    @property
+    def canonical_url(self):
+        """A cross-post points search engines at the original."""
+        return self.crosspost_url or None
+
+
+class Byline(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "author"], name="blog_byline_unique_author"),
+        ]
+
+    def __str__(self):
+        return f"{self.author} on {self.post}"

@@ -1,0 +1,26 @@
+from django.contrib.sitemaps import Sitemap
+
+from blog.models import Post, Series
+
+
+class PostSitemap(Sitemap):
+    changefreq = "monthly"
+    priority = 0.7
+    limit = 5000
+
+    def items(self):
+        return Post.objects.published().only("slug", "publish_at", "updated_at").order_by("pk")
+
+    def lastmod(self, post):
+        return post.updated_at
+
+
+class SeriesSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.5
+
+    def items(self):
+        return Series.objects.with_published_parts()
+
+    def lastmod(self, series):
+        return series.latest_at

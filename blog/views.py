@@ -1,0 +1,191 @@
+from django.contrib.syndication.views import add_domain
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
+from django_filters.views import FilterView
+from taggit.models import Tag
+
+from blog.filters import PostFilter
+from blog.models import Author, Post, Section, Series, bylines_prefetch
+
+POSTS_PER_PAGE = 10
+
+
+class PostListMixin:
+    """Public post lists: published only, with what a card shows, paginated."""
+
+    paginate_by = POSTS_PER_PAGE
+    context_object_name = "posts"
+
+    def get_queryset(self):
+        return Post.objects.published().for_cards()
+
+
+class PostListView(PostListMixin, FilterView):
+    filterset_class = PostFilter
+    template_name = "blog/post_list.html"
+
+
+class SectionView(PostListMixin, ListView):
+    template_name = "blog/section.html"
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(section=self.section)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(section=self.section, **kwargs)
+
+
+class TagView(PostListMixin, ListView):
+    template_name = "blog/tag.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(tag=self.tag, **kwargs)
+        if not context["posts"]:
+            raise Http404("No published posts carry this tag.")
+        return context
+
+
+class TagIndexView(ListView):
+    template_name = "blog/tag_index.html"
+    context_object_name = "tags"
+
+    def get_queryset(self):
+        return Post.objects.published().tag_counts()
+
+
+class AuthorView(PostListMixin, ListView):
+    template_name = "blog/author.html"
+
+    def get_queryset(self):
+        self.author = get_object_or_404(Author, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(bylines__author=self.author)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(author=self.author, **kwargs)
+
+
+class SeriesIndexView(ListView):
+    template_name = "blog/series_index.html"
+    context_object_name = "series_list"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Series.objects.with_published_parts()
+
+
+class SeriesView(ListView):
+    """A series and its published parts, in reading order."""
+
+    template_name = "blog/series.html"
+    context_object_name = "posts"
+
+    def get_queryset(self):
+        self.series = get_object_or_404(
+            Series.objects.with_published_parts(), slug=self.kwargs["slug"]
+        )
+        return (
+            Post.objects.published()
+            .for_cards()
+            .filter(series=self.series)
+            .order_by("series_part", "publish_at")
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(series=self.series, **kwargs)
+
+
+class ArchiveMixin(PostListMixin):
+    date_field = "publish_at"
+    make_object_list = True
+    allow_empty = False
+    month_format = "%m"
+
+
+class PostYearArchiveView(ArchiveMixin, YearArchiveView):
+    template_name = "blog/archive_year.html"
+
+
+class PostMonthArchiveView(ArchiveMixin, MonthArchiveView):
+    template_name = "blog/archive_month.html"
+
+
+class PostDetailView(DetailView):
+    """A post. Staff who may change posts also see drafts and scheduled posts (never cached)."""
+
+    template_name = "blog/post_detail.html"
+    context_object_name = "post"
+
+    def get_queryset(self):
+        posts = Post.objects.select_related("section", "series").prefetch_related(
+            bylines_prefetch(), "tags"
+        )
+        if self.request.user.has_perm("blog.change_post"):
+            return posts
+        return posts.published()
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        canonical = self.object.get_absolute_url()
+        if not request.path.startswith(canonical):
+            # Right slug, wrong date: send readers to the one true address.
+            return HttpResponsePermanentRedirect(canonical)
+        response = self.render_to_response(self.get_context_data(object=self.object))
+        if not self.object.is_public:
+            add_never_cache_headers(response)
+        return response
+
+    def get_context_data(self, **kwargs):
+        post = self.object
+        context = super().get_context_data(**kwargs)
+        context["related_posts"] = Post.objects.published().related_to(post)
+        if post.series_id:
+            parts = list(
+                Post.objects.published()
+                .filter(series_id=post.series_id)
+                .order_by("series_part", "publish_at")
+                .only("title", "slug", "publish_at", "series_part", "status")
+            )
+            context["series_box"] = SeriesBox(post, parts)
+        if post.image:
+            context["og_image"] = add_domain(
+                self.request.get_host(), post.image_social.url, self.request.is_secure()
+            )
+        return context
+
+
+class PostPrintView(PostDetailView):
+    template_name = "blog/post_print.html"
+
+
+class SeriesBox:
+    """Where a post stands in its series: "Part 2 of 3", previous, next, contents."""
+
+    def __init__(self, post, parts):
+        self.series = post.series
+        self.parts = parts
+        ids = [part.pk for part in parts]
+        self.index = ids.index(post.pk) if post.pk in ids else None
+        self.total = max(post.series.planned_parts or 0, len(parts))
+
+    @property
+    def part_number(self):
+        if self.index is None:
+            return None
+        return self.parts[self.index].series_part or self.index + 1
+
+    @property
+    def previous(self):
+        return self.parts[self.index - 1] if self.index else None
+
+    @property
+    def next(self):
+        if self.index is None or self.index + 1 >= len(self.parts):
+            return None
+        return self.parts[self.index + 1]

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CompetencyWorksConfig(AppConfig):
+    name = "competencyworks"
+    verbose_name = "Site"

@@ -1,0 +1,47 @@
+"""Sanitising editor and imported HTML, and deriving plain-text excerpts."""
+
+import html as html_lib
+import re
+
+import nh3
+from django.utils.text import Truncator
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl",
+    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+    "ins", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "img": {"src", "alt", "width", "height", "title"},
+    "ol": {"start", "type"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "li": {"id"},
+    "sup": {"id"},
+}
+_cleaner = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes={"http", "https", "mailto", "tel"},
+    link_rel=None,
+    strip_comments=True,
+)
+_whitespace = re.compile(r"\s+")
+_block_end = re.compile(r"</(p|li|h[1-6]|blockquote|figcaption|tr|dd|dt)>|<br\s*/?>", re.I)
+
+
+def sanitise(html):
+    """Keep structure (lists, tables, figures, links); drop scripts, handlers, bad URLs."""
+    return _cleaner.clean(html or "").strip()
+
+
+def plain_text(html):
+    text = _block_end.sub(" ", html or "")
+    return _whitespace.sub(" ", html_lib.unescape(nh3.clean(text, tags=set()))).strip()
+
+
+def excerpt(html, words=45):
+    return Truncator(plain_text(html)).words(words, truncate="…")

@@ -1,0 +1,24 @@
+from django.http import HttpResponsePermanentRedirect
+
+from competencyworks.models import MovedPage
+
+
+class MovedPageMiddleware:
+    """Answer a 404 with a 301 when the path belonged to content that moved."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code != 404 or request.method not in ("GET", "HEAD"):
+            return response
+        new_path = (
+            MovedPage.objects.filter(old_path=request.path)
+            .values_list("new_path", flat=True)
+            .first()
+        )
+        if new_path is None:
+            return response
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{new_path}?{query}" if query else new_path)

@@ -1,0 +1,107 @@
+"""Publishing states shared by every public model.
+
+An item is public when its status is "published" and its `publish_at` has
+passed; a future `publish_at` schedules it. `published()` is the only way the
+public site reaches content, so drafts and scheduled items never leak.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+
+from competencyworks.models import MovedPage
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PUBLISHED = "published", "Published"
+
+
+class PublishedQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Status.PUBLISHED, publish_at__lte=timezone.now())
+
+    def scheduled(self):
+        return self.filter(status=Status.PUBLISHED, publish_at__gt=timezone.now())
+
+    def drafts(self):
+        return self.filter(status=Status.DRAFT)
+
+
+class Stamped(models.Model):
+    """Who created and last changed a record, and when; the admin fills the users."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Publishable(Stamped):
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    publish_at = models.DateTimeField(
+        "publish at",
+        null=True,
+        blank=True,
+        help_text="Empty publishes now; a future time schedules the item.",
+    )
+
+    objects = PublishedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.status == Status.PUBLISHED and self.publish_at is None:
+            self.publish_at = timezone.now()
+        previous = type(self)._base_manager.filter(pk=self.pk).first() if self.pk else None
+        super().save(*args, **kwargs)
+        if previous is not None and previous.is_public:
+            MovedPage.record(previous.get_absolute_url(), self.get_absolute_url())
+
+    @property
+    def state(self):
+        """draft, scheduled or published: what a reader can see right now."""
+        if self.status != Status.PUBLISHED:
+            return "draft"
+        if self.publish_at and self.publish_at > timezone.now():
+            return "scheduled"
+        return "published"
+
+    @property
+    def is_public(self):
+        return self.state == "published"
+
+
+def unique_slug(instance, text, field="slug"):
+    """A slug for `text` not yet used by another row of the model ("title-2", …)."""
+    model = type(instance)
+    max_length = model._meta.get_field(field).max_length
+    base = (slugify(text) or "item")[: max_length - 6].strip("-")
+    taken = set(
+        model._base_manager.filter(**{f"{field}__startswith": base})
+        .exclude(pk=instance.pk)
+        .values_list(field, flat=True)
+    )
+    candidate, number = base, 2
+    while candidate in taken:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate

@@ -1,0 +1,18 @@
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from blog.sitemaps import PostSitemap, SeriesSitemap
+
+
+class StaticSitemap(Sitemap):
+    priority = 0.8
+    changefreq = "daily"
+
+    def items(self):
+        return ["home", "blog:list", "blog:series-index"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+sitemaps = {"pages": StaticSitemap, "posts": PostSitemap, "series": SeriesSitemap}

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import include, path
+
+from blog import feeds
+from competencyworks import views
+from competencyworks.sitemaps import sitemaps
+
+admin.site.site_header = f"{settings.SITE_NAME} editors"
+admin.site.site_title = settings.SITE_NAME
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("blog/", include("blog.urls")),
+    path("feed/", feeds.PostFeed(), name="feed"),
+    path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
+    path("robots.txt", views.RobotsView.as_view(), name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps},
+        name="sitemap-section",
+    ),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
