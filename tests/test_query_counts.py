@@ -1,0 +1,82 @@
+"""Every public page runs the same, small number of queries however much is on it."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from blog.models import Author, Series
+from tests.factories import AuthorFactory, PostFactory, SeriesFactory
+
+pytestmark = pytest.mark.django_db
+MAX_QUERIES = 8
+
+
+def make_posts(count):
+    """Posts with two authors, tags, and (for some) a series part."""
+    authors = [
+        Author.objects.filter(slug="ada").first() or AuthorFactory(slug="ada"),
+        AuthorFactory(),
+    ]
+    series = Series.objects.filter(slug="grading").first() or SeriesFactory(slug="grading")
+    start = series.posts.count()
+    return [
+        PostFactory(
+            tags=["equity", f"topic-{n % 3}"], authors=authors,
+            series=series if n % 5 == 0 else None,
+            series_part=start + n + 1 if n % 5 == 0 else None,
+        )
+        for n in range(count)
+    ]  # fmt: skip
+
+
+PAGES = [
+    "/",
+    "/blog/",
+    "/blog/?tag=equity&section=k-12",
+    "/blog/section/k-12/",
+    "/blog/tag/equity/",
+    "/blog/tags/",
+    "/blog/author/ada/",
+    "/blog/series/",
+    "/blog/series/grading/",
+    "{year}",
+    "{month}",
+    "{detail}",
+    "{print}",
+    "/feed/",
+    "/feed/atom/",
+    "/blog/tag/equity/feed/",
+    "/blog/author/ada/feed/",
+    "/blog/series/grading/feed/",
+    "/sitemap.xml",
+    "/sitemap-posts.xml",
+    "/robots.txt",
+]
+
+
+def queries_for(client, page, posts):
+    newest = posts[0]
+    url = page.format(
+        year=f"/blog/{newest.date.year}/",
+        month=f"/blog/{newest.date.year}/{newest.date.month:02}/",
+        detail=posts[1].get_absolute_url(),
+        print=posts[1].get_absolute_url() + "print/",
+    )
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_query_count_is_fixed_and_small(client, page):
+    few = queries_for(client, page, make_posts(5))
+    many = queries_for(client, page, make_posts(45))
+    assert few == many, f"{page}: {few} queries with 5 posts, {many} with 50"
+    assert many <= MAX_QUERIES
+
+
+def test_detail_page_query_budget(client, django_assert_max_num_queries):
+    posts = make_posts(5)
+    with django_assert_max_num_queries(6):
+        client.get(posts[1].get_absolute_url())
