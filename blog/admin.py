@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.forms import BaseInlineFormSet
 from django.utils.html import format_html
 
 from blog.models import Author, Byline, Post, Section, Series
-from competencyworks.admin import PublishableAdmin, StampedAdmin
+from competencyworks.admin import PublishableAdmin, StampedAdmin, TagSuggestMixin
 
 
 @admin.register(Section)
@@ -21,10 +24,30 @@ class AuthorAdmin(StampedAdmin):
     autocomplete_fields = ["user"]
 
 
+class SeriesPartFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        numbers = [
+            form.cleaned_data.get("series_part")
+            for form in self.forms
+            if form.cleaned_data.get("series_part") is not None
+        ]
+        if len(numbers) != len(set(numbers)):
+            raise ValidationError("Two parts cannot have the same number.")
+
+    def save(self, commit=True):
+        # Clear the numbers being changed first, so swapping two parts never clashes.
+        renumbered = [form.instance.pk for form in self.forms if form.has_changed()]
+        if commit and renumbered:
+            Post.objects.filter(pk__in=renumbered).update(series_part=None)
+        return super().save(commit)
+
+
 class SeriesPartInline(admin.TabularInline):
     """The parts of a series, in order; editors renumber them here."""
 
     model = Post
+    formset = SeriesPartFormSet
     fields = ["series_part", "title", "status", "publish_at"]
     readonly_fields = ["title", "status", "publish_at"]
     ordering = ["series_part", "publish_at"]
@@ -46,9 +69,9 @@ class SeriesAdmin(StampedAdmin):
     inlines = [SeriesPartInline]
 
     def get_queryset(self, request):
-        from django.db.models import Count
-
-        return super().get_queryset(request).annotate(part_count=Count("posts"))
+        # Grouped queries drop Meta.ordering; keep lists and autocomplete in title order.
+        parts = Count("posts")
+        return super().get_queryset(request).annotate(part_count=parts).order_by("title")
 
     @admin.display(description="parts", ordering="part_count")
     def part_count(self, obj):
@@ -65,7 +88,7 @@ class BylineInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(PublishableAdmin):
+class PostAdmin(TagSuggestMixin, PublishableAdmin):
     list_display = ["title", "section", "state_badge", "publish_at", "series", "series_part"]
     list_filter = [
         "status",

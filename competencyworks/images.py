@@ -9,6 +9,8 @@ from PIL import Image
 
 
 def validate_image_upload(file):
+    if getattr(file, "_committed", False):
+        return  # Already stored, so it was checked when it was uploaded.
     if file.size > settings.IMAGE_MAX_BYTES:
         raise ValidationError(
             "The image is %(size)s; the limit is %(limit)s.",
