@@ -7,7 +7,9 @@ Run by hand, never by the test suite:
 Without DATABASE_URL it builds a fresh SQLite database in a temporary directory
 (removed afterwards unless --keep). With DATABASE_URL set it uses that database
 and adds N more synthetic posts to it. Only the standard library is used on the
-client side, and it only ever connects to 127.0.0.1.
+client side, and it only ever connects to 127.0.0.1. Each client thread keeps one
+http.client connection; gunicorn's sync workers close it after every response,
+so in practice each request opens a fresh local TCP connection (reopened for us).
 """
 
 import argparse

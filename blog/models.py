@@ -1,18 +1,24 @@
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Count, F, Max, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from imagekit.models import ImageSpecField
 from imagekit.processors import ResizeToFill, ResizeToFit
 from taggit.managers import TaggableManager
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from competencyworks.html import excerpt, sanitise
 from competencyworks.images import validate_image_upload
-from competencyworks.publishing import Publishable, PublishedQuerySet, Stamped, unique_slug
+from competencyworks.publishing import (
+    Publishable,
+    PublishedQuerySet,
+    Stamped,
+    Status,
+    unique_slug,
+)
 
 # The editor offers what the sanitiser keeps; the sanitiser on save is what counts.
 BODY_EDITOR_EXTENSIONS = {
@@ -30,6 +36,9 @@ BODY_EDITOR_EXTENSIONS = {
     "HardBreak": True,
     "Link": {"enableTarget": False},
     "Table": True,
+    "TableRow": True,
+    "TableHeader": True,
+    "TableCell": True,
     "Figure": True,
     "Caption": True,
     "Image": True,
@@ -84,7 +93,7 @@ class Author(Stamped):
 class SeriesQuerySet(models.QuerySet):
     def with_published_parts(self):
         """Series that have public posts, with their count and latest date."""
-        public = Q(posts__in=Post.objects.published())
+        public = Q(posts__status=Status.PUBLISHED, posts__publish_at__lte=timezone.now())
         return (
             self.annotate(
                 part_count=Count("posts", filter=public),
@@ -132,13 +141,21 @@ class PostQuerySet(PublishedQuerySet):
         """What a post card shows: section, series, ordered authors and tags."""
         return self.select_related("section", "series").prefetch_related(bylines_prefetch(), "tags")
 
-    def latest_per_section(self, count):
-        ranked = self.annotate(
-            section_rank=Window(
-                RowNumber(), partition_by=F("section_id"), order_by=F("publish_at").desc()
-            )
-        )
-        return ranked.filter(section_rank__lte=count).order_by("section__position", "-publish_at")
+    def latest_by_section(self, count):
+        """[(section, its `count` newest posts)] for sections that have any.
+
+        Each slot is one indexed lookup (section, newest first), so the cost does not grow
+        with the number of posts the way a window over every post would.
+        """
+        newest = self.filter(section=OuterRef("pk")).order_by("-publish_at").values("pk")
+        slots = {f"newest_{n}": Subquery(newest[n : n + 1]) for n in range(count)}
+        sections = list(Section.objects.annotate(**slots))
+        posts = self.in_bulk([getattr(s, slot) for s in sections for slot in slots])
+        by_section = [
+            (section, [posts[pk] for slot in slots if (pk := getattr(section, slot)) in posts])
+            for section in sections
+        ]
+        return [(section, section_posts) for section, section_posts in by_section if section_posts]
 
     def tag_counts(self):
         """Tags on these posts, each with how many of them carry it."""
@@ -153,10 +170,20 @@ class PostQuerySet(PublishedQuerySet):
         tag_ids = [tag.pk for tag in post.tags.all()]
         if not tag_ids:
             return self.none()
+        # Start from the tag index and count per candidate, never grouping whole post rows.
+        tagged = TaggedItem.objects.filter(
+            content_type=ContentType.objects.get_for_model(Post), tag_id__in=tag_ids
+        )
+        shared = (
+            tagged.filter(object_id=OuterRef("pk"))
+            .values("object_id")
+            .annotate(shared=Count("pk"))
+            .values("shared")
+        )
         return (
-            self.filter(tags__in=tag_ids)
+            self.filter(pk__in=tagged.values("object_id"))
             .exclude(pk=post.pk)
-            .annotate(shared_tags=Count("pk"))
+            .annotate(shared_tags=Subquery(shared))
             .order_by("-shared_tags", "-publish_at")[:count]
         )
 
@@ -230,6 +257,7 @@ class Post(Publishable):
         indexes = [
             models.Index(fields=["status", "-publish_at"], name="blog_post_public_idx"),
             models.Index(fields=["section", "-publish_at"], name="blog_post_section_idx"),
+            models.Index(fields=["-updated_at"], name="blog_post_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

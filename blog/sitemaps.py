@@ -14,6 +14,11 @@ class PostSitemap(Sitemap):
     def lastmod(self, post):
         return post.updated_at
 
+    def get_latest_lastmod(self):
+        # Walks the updated_at index from the newest end instead of scanning every post.
+        latest = Post.objects.published().order_by("-updated_at")
+        return latest.values_list("updated_at", flat=True).first()
+
 
 class SeriesSitemap(Sitemap):
     changefreq = "weekly"
@@ -24,3 +29,6 @@ class SeriesSitemap(Sitemap):
 
     def lastmod(self, series):
         return series.latest_at
+
+    def get_latest_lastmod(self):
+        return self.items().values_list("latest_at", flat=True).first()

@@ -1,7 +1,7 @@
 from django.urls import reverse
 from django.views.generic import TemplateView
 
-from blog.models import Post, Section, Series
+from blog.models import Post, Series
 
 POSTS_PER_SECTION = 4
 
@@ -10,14 +10,8 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
-        latest = list(Post.objects.published().for_cards().latest_per_section(POSTS_PER_SECTION))
-        sections = []
-        for section in Section.objects.all():
-            posts = [post for post in latest if post.section_id == section.pk]
-            if posts:
-                sections.append((section, posts))
         return super().get_context_data(
-            sections=sections,
+            sections=Post.objects.published().for_cards().latest_by_section(POSTS_PER_SECTION),
             current_series=Series.objects.with_published_parts()[:3],
             **kwargs,
         )
