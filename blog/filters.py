@@ -12,6 +12,7 @@ class PostFilter(django_filters.FilterSet):
     )
     author = django_filters.ModelChoiceFilter(
         field_name="authors",
+        label="Author",
         queryset=Author.objects.only("name", "slug"),
         to_field_name="slug",
         empty_label="Any author",
@@ -24,6 +25,7 @@ class PostFilter(django_filters.FilterSet):
     year = django_filters.NumberFilter(
         field_name="publish_at",
         lookup_expr="year",
+        label="Year",
         min_value=1990,
         max_value=2100,
         widget=forms.NumberInput(attrs={"placeholder": "e.g. 2016", "inputmode": "numeric"}),

@@ -30,7 +30,7 @@ _cleaner = nh3.Cleaner(
     strip_comments=True,
 )
 _whitespace = re.compile(r"\s+")
-_block_end = re.compile(r"</(p|li|h[1-6]|blockquote|figcaption|tr|dd|dt)>|<br\s*/?>", re.I)
+_block_end = re.compile(r"</(p|li|h[1-6]|blockquote|figcaption|t[hdr]|dd|dt|div)>|<br\s*/?>", re.I)
 
 
 def sanitise(html):

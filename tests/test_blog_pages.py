@@ -294,3 +294,31 @@ def test_seconds_before_publication_it_is_scheduled(client):
     post = PostFactory(publish_at=timezone.now() + timedelta(seconds=30))
     assert post.state == "scheduled"
     assert list(client.get("/blog/").context["posts"]) == []
+
+
+def test_featured_image_renditions_on_list_detail_and_open_graph(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from tests.conftest import image_bytes
+
+    post = PostFactory(
+        image=SimpleUploadedFile("class.png", image_bytes((1600, 1000)), "image/png"),
+        image_alt="Students at a whiteboard",
+        image_caption="Planning a project",
+        image_credit="Photo: the school",
+    )
+    post.refresh_from_db()
+    assert (post.image_width, post.image_height) == (1600, 1000)
+    with Image.open(post.image_card.path) as card, Image.open(post.image_social.path) as social:
+        assert card.size == (640, 360) and social.size == (1200, 630)
+    with Image.open(post.image_large.path) as large:
+        assert large.size == (1280, 800)
+    listing = client.get("/blog/").content.decode()
+    assert f'src="{post.image_card.url}" alt="Students at a whiteboard"' in listing
+    detail = client.get(post.get_absolute_url()).content.decode()
+    assert f'src="{post.image_large.url}" alt="Students at a whiteboard"' in detail
+    assert "Planning a project" in detail and "Photo: the school" in detail
+    assert (
+        f'<meta property="og:image" content="http://testserver{post.image_social.url}">' in detail
+    )

@@ -39,8 +39,17 @@ def test_sanitise_keeps_structure(kept):
     assert sanitise(kept) == kept
 
 
-def test_plain_text_separates_blocks_and_decodes_entities():
-    assert plain_text("<p>One &amp; two</p><p>three</p>") == "One & two three"
+@pytest.mark.parametrize(
+    ("html", "text"),
+    [
+        ("<p>One &amp; two</p><p>three</p>", "One & two three"),
+        ("<h2>Title</h2>Body", "Title Body"),
+        ("<table><tr><th>State</th><td>Maine</td></tr></table>", "State Maine"),
+        ("line<br>break", "line break"),
+    ],
+)
+def test_plain_text_separates_blocks_and_decodes_entities(html, text):
+    assert plain_text(html) == text
 
 
 def test_excerpt_truncates_on_a_word_boundary():
