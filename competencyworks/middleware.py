@@ -1,6 +1,20 @@
-from django.http import HttpResponsePermanentRedirect
+from urllib.parse import unquote
+
+from django.http import HttpResponseBadRequest, HttpResponsePermanentRedirect
 
 from competencyworks.models import MovedPage
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the address is never valid, and PostgreSQL refuses it in any query."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or "\x00" in unquote(request.META.get("QUERY_STRING", "")):
+            return HttpResponseBadRequest("The address contains a NUL character.")
+        return self.get_response(request)
 
 
 class MovedPageMiddleware:

@@ -322,3 +322,56 @@ def test_featured_image_renditions_on_list_detail_and_open_graph(client):
     assert (
         f'<meta property="og:image" content="http://testserver{post.image_social.url}">' in detail
     )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "tag=%00",
+        "tag=" + "x" * 5000,
+        "tag=a&tag=b&tag=c&tag=d&tag=e&tag=f&tag=g",
+        "section=%00",
+        "series=%00",
+        "author=%3Cscript%3E",
+        "year=99999999999999999999",
+        "year=1e400",
+        "year=-5",
+        "page=-1",
+        "page=0",
+        "page=%00",
+        "page=99999999999999999999999",
+        "q=%ff%fe",
+    ],
+)
+def test_hostile_query_strings_never_cause_a_server_error(client, query):
+    PostFactory(tags=["a"])
+    response = client.get(f"/blog/?{query}")
+    assert response.status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/blog/tag/%00/",
+        "/blog/2019/05/01/slug%00/",
+        "/blog/author/%E2%80%AE/",
+        "/blog/section/k-12/?page=%00",
+        "/blog/tag/a/feed/?x=%00",
+    ],
+)
+def test_hostile_paths_never_cause_a_server_error(client, url):
+    PostFactory(tags=["a"])
+    assert client.get(url).status_code in (200, 301, 400, 404)
+
+
+def test_nul_bytes_in_the_address_are_a_clear_400(client):
+    response = client.get("/blog/tag/%00/")
+    assert response.status_code == 400
+    assert b"NUL character" in response.content
+
+
+def test_not_found_page_uses_the_site_design(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()
+    assert 'href="/blog/"' in response.content.decode()
