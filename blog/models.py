@@ -165,8 +165,12 @@ class PostQuerySet(PublishedQuerySet):
             .order_by("-post_count", "name")
         )
 
-    def related_to(self, post, count=3):
-        """Other posts sharing the most tags with `post`, newest first among equals."""
+    def related_to(self, post, count=3, candidates=1000):
+        """Other posts sharing the most tags with `post`, newest first among equals.
+
+        Only the `candidates` most recently added posts on those tags are ranked, so a
+        tag on tens of thousands of posts costs no more than a rare one.
+        """
         tag_ids = [tag.pk for tag in post.tags.all()]
         if not tag_ids:
             return self.none()
@@ -180,9 +184,10 @@ class PostQuerySet(PublishedQuerySet):
             .annotate(shared=Count("pk"))
             .values("shared")
         )
+        recent = tagged.exclude(object_id=post.pk).order_by("-object_id").values("object_id")
         return (
-            self.filter(pk__in=tagged.values("object_id"))
-            .exclude(pk=post.pk)
+            self.filter(pk__in=recent[:candidates])
+            .only("title", "slug", "status", "publish_at", "created_at")
             .annotate(shared_tags=Subquery(shared))
             .order_by("-shared_tags", "-publish_at")[:count]
         )

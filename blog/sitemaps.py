@@ -15,9 +15,9 @@ class PostSitemap(Sitemap):
         return post.updated_at
 
     def get_latest_lastmod(self):
-        # Walks the updated_at index from the newest end instead of scanning every post.
-        latest = Post.objects.published().order_by("-updated_at")
-        return latest.values_list("updated_at", flat=True).first()
+        # The index leaves lastmod out (it is optional) rather than scan every post for it;
+        # each URL in the posts sitemap still carries its own.
+        return None
 
 
 class SeriesSitemap(Sitemap):
@@ -29,6 +29,3 @@ class SeriesSitemap(Sitemap):
 
     def lastmod(self, series):
         return series.latest_at
-
-    def get_latest_lastmod(self):
-        return self.items().values_list("latest_at", flat=True).first()
