@@ -113,6 +113,10 @@ class Series(Stamped):
     planned_parts = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="How many parts the series will have, when known."
     )
+    import_key = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, editable=False,
+        help_text="The series name as imports recognise it, so renaming keeps re-imports here.",
+    )  # fmt: skip
 
     objects = SeriesQuerySet.as_manager()
 
@@ -246,13 +250,21 @@ class Post(Publishable):
     crosspost_url = models.URLField("original URL", max_length=500, blank=True)
     crosspost_date = models.DateField("originally published on", null=True, blank=True)
 
+    pinned = models.BooleanField(
+        default=False, help_text="Pinned posts come first on the blog's front page."
+    )
     excerpt_only = models.BooleanField(
         default=False, help_text="The archive held only the opening of this post."
     )
+    image_source_url = models.URLField(
+        "image at the old site", max_length=500, blank=True,
+        help_text="Where an imported post's featured image lived; upload it to show it here.",
+    )  # fmt: skip
     import_key = models.CharField(
         max_length=255, null=True, blank=True, unique=True, editable=False,
         help_text="Stable id of the imported source, so re-imports update this post.",
     )  # fmt: skip
+    import_digest = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = PostQuerySet.as_manager()
 
@@ -276,11 +288,15 @@ class Post(Publishable):
         return self.title
 
     def save(self, *args, **kwargs):
-        self.body = sanitise(self.body)
-        self.summary = self.excerpt.strip() or excerpt(self.body)
+        self.prepare_content()
         if not self.slug:
             self.slug = unique_slug(self, self.title)
         super().save(*args, **kwargs)
+
+    def prepare_content(self):
+        """Sanitise the body and derive the summary; bulk imports call this too."""
+        self.body = sanitise(self.body)
+        self.summary = self.excerpt.strip() or excerpt(self.body)
 
     @property
     def date(self):

@@ -25,6 +25,16 @@ class PostListMixin:
 class PostListView(PostListMixin, FilterView):
     filterset_class = PostFilter
     template_name = "blog/post_list.html"
+    pinned_count = 3
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # Pinned posts head the unfiltered front page, as sticky posts do in WordPress.
+        front_page = context["page_obj"].number == 1 and not self.filterset.form.has_changed()
+        if front_page:
+            pinned = Post.objects.published().for_cards().filter(pinned=True)
+            context["pinned_posts"] = pinned[: self.pinned_count]
+        return context
 
 
 class SectionView(PostListMixin, ListView):

@@ -375,3 +375,13 @@ def test_not_found_page_uses_the_site_design(client):
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     assert 'href="/blog/"' in response.content.decode()
+
+
+def test_pinned_posts_head_the_unfiltered_front_page_only(client):
+    PostFactory.create_batch(3)
+    PostFactory(title="Pinned notice", pinned=True, publish_at=at(2015, 1, 1))
+    PostFactory(title="Pinned draft", pinned=True, draft=True)
+    front = client.get("/blog/")
+    assert [p.title for p in front.context["pinned_posts"]] == ["Pinned notice"]
+    assert front.content.decode().index("Pinned notice") < front.content.decode().index("Latest")
+    assert "pinned_posts" not in client.get("/blog/?section=k-12").context

@@ -1,0 +1,286 @@
+"""Writes parsed records as posts, in batches, so a re-run changes only what changed.
+
+Each record carries a stable import key and a digest of its content: an unknown key makes
+a post, a known key with a new digest updates that post, an equal digest leaves it alone.
+"""
+
+import re
+from collections import Counter
+from itertools import islice
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.text import slugify
+from taggit.models import Tag, TaggedItem
+
+from blog.models import Author, Byline, Post, Section, Series
+from competencyworks.models import MovedPage
+from competencyworks.publishing import Status, unique_slug
+
+BATCH_SIZE = 500
+SLUG_TRIES = 9
+POST_FIELDS = [
+    "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
+    "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
+    "excerpt_only", "image_alt", "image_caption", "image_source_url", "import_digest",
+]  # fmt: skip
+HREF = re.compile(r'href="([^"]+)"')
+
+
+def batched(items, size):
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def link_key(url):
+    """An old permalink without scheme, "www." or trailing slash, for matching links."""
+    url = re.sub(r"^https?://(www\.)?", "", url.strip()).split("#")[0]
+    return url.rstrip("/").lower()
+
+
+class Loader:
+    def __init__(self, default_section):
+        self.default_section = default_section
+        self.sections = {section.slug: section for section in Section.objects.all()}
+        self.post_type = ContentType.objects.get_for_model(Post)
+        self.series = {}  # import key -> Series
+        self.series_parts = {}  # series id -> {part: post title}
+        self.authors = {}  # lowercased name -> Author
+        self.tags = {}  # lowercased name -> Tag
+        self.seen_keys = {}  # import key -> source, to catch one post twice in a run
+        self.taken_slugs = set()
+        self.new_paths = {}  # link_key(old permalink) -> new path
+        self.written_ids = []
+        self.counts = Counter()
+        self.report = []
+        self.skipped = []
+
+    def load(self, records):
+        """Write records; yields after each batch with how many records it held."""
+        for batch in batched(records, BATCH_SIZE):
+            self.load_batch(batch)
+            yield len(batch)
+
+    def finish(self):
+        self.rewrite_internal_links()
+
+    def skip(self, source, title, reason):
+        self.skipped.append({"source": source, "title": title, "reason": reason})
+        self.counts["skipped"] += 1
+
+    def load_batch(self, records):
+        keys = [record.import_key for record in records]
+        existing = {post.import_key: post for post in Post.objects.filter(import_key__in=keys)}
+        changed = []  # (post, record, address before the change or None)
+        for record in records:
+            if record.import_key in self.seen_keys:
+                self.skip(
+                    record.source, record.title, f"same post as {self.seen_keys[record.import_key]}"
+                )
+                continue
+            self.seen_keys[record.import_key] = record.source
+            digest = record.digest()
+            post = existing.get(record.import_key)
+            if post is not None and post.import_digest == digest:
+                self.remember(post, record, "unchanged")
+                continue
+            old_url = post.get_absolute_url() if post is not None and post.is_public else None
+            post = post or Post(import_key=record.import_key)
+            self.fill(post, record, digest)
+            changed.append((post, record, old_url))
+        self.assign_slugs([(post, record) for post, record, _ in changed])
+        new_posts = [post for post, _, _ in changed if post.pk is None]
+        Post.objects.bulk_create(new_posts)
+        Post.objects.bulk_update([p for p, _, _ in changed if p not in new_posts], POST_FIELDS)
+        self.write_relations([(post, record) for post, record, _ in changed])
+        self.write_redirects(changed)
+        for post, record, _ in changed:
+            self.remember(post, record, "created" if post in new_posts else "updated")
+            self.written_ids.append(post.pk)
+
+    def fill(self, post, record, digest):
+        post.section = self.sections.get(record.section) or self.default_section
+        if record.section and record.section not in self.sections:
+            record.warnings.append(f"unknown section {record.section!r}; used {post.section.slug}")
+        post.title = record.title[:300]
+        post.body = record.body
+        post.excerpt = record.excerpt
+        post.status = Status.PUBLISHED if record.status == "published" else Status.DRAFT
+        post.publish_at = record.published_at
+        if post.status == Status.PUBLISHED and post.publish_at is None:
+            post.publish_at = timezone.now()
+        post.pinned = record.pinned
+        post.crosspost_publisher = record.crosspost_source[:200]
+        post.crosspost_url = record.crosspost_url[:500]
+        post.crosspost_date = record.crosspost_date
+        post.excerpt_only = record.excerpt_only
+        post.image_alt = record.image_alt[:300]
+        post.image_caption = record.caption[:500]
+        post.image_source_url = record.image_url[:500]
+        post.import_digest = digest
+        post.series, post.series_part = self.place_in_series(post, record)
+        post.prepare_content()
+
+    def place_in_series(self, post, record):
+        ref = record.series
+        if ref is None:
+            return None, None
+        series = self.series.get(ref.key)
+        if series is None:
+            series = Series.objects.filter(import_key=ref.key).first()
+            if series is None:
+                series = Series(title=ref.title[:300], import_key=ref.key)
+                series.slug = unique_slug(series, ref.title)
+                series.save()
+            self.series[ref.key] = series
+            self.series_parts[series.pk] = dict(
+                series.posts.exclude(series_part=None).values_list("series_part", "import_key")
+            )
+        if ref.total and ref.total > (series.planned_parts or 0):
+            series.planned_parts = ref.total
+            series.save(update_fields=["planned_parts"])
+        parts = self.series_parts[series.pk]
+        if ref.part is None:
+            return series, None
+        holder = parts.get(ref.part)
+        if holder not in (None, post.import_key):
+            record.warnings.append(f"part {ref.part} of {series.title!r} is taken; part left empty")
+            return series, None
+        parts[ref.part] = post.import_key
+        return series, ref.part
+
+    def assign_slugs(self, pairs):
+        wanted = {}
+        for post, record in pairs:
+            base = (slugify(record.slug) or slugify(record.title) or "post")[:240].strip("-")
+            if post.pk and post.slug and (post.slug == base or not record.slug):
+                self.taken_slugs.add(post.slug)
+                continue
+            wanted[id(post)] = base
+        candidates = {
+            f"{base}-{n}" if n > 1 else base
+            for base in wanted.values()
+            for n in range(1, SLUG_TRIES + 1)
+        }
+        in_use = set(Post.objects.filter(slug__in=candidates).values_list("slug", flat=True))
+        for post, _ in pairs:
+            if id(post) not in wanted:
+                continue
+            base = wanted[id(post)]
+            options = [base] + [f"{base}-{n}" for n in range(2, SLUG_TRIES + 1)]
+            free = [slug for slug in options if slug not in in_use and slug not in self.taken_slugs]
+            post.slug = free[0] if free else unique_slug(post, base)
+            self.taken_slugs.add(post.slug)
+
+    def write_relations(self, pairs):
+        updated_ids = [post.pk for post, _ in pairs]
+        Byline.objects.filter(post_id__in=updated_ids).delete()
+        TaggedItem.objects.filter(content_type=self.post_type, object_id__in=updated_ids).delete()
+        bylines, tagged = [], []
+        for post, record in pairs:
+            for position, name in enumerate(dict.fromkeys(record.authors)):
+                bylines.append(Byline(post=post, author=self.author(name), position=position))
+            for tag in {
+                self.tag(name).pk: self.tag(name) for name in record.tags if name.strip()
+            }.values():
+                tagged.append(TaggedItem(tag=tag, content_type=self.post_type, object_id=post.pk))
+        Byline.objects.bulk_create(bylines)
+        TaggedItem.objects.bulk_create(tagged)
+
+    def author(self, name):
+        key = name.strip().lower()
+        if key not in self.authors:
+            self.authors[key] = Author.objects.filter(
+                name__iexact=name.strip()
+            ).first() or Author.objects.create(name=name.strip()[:200])
+        return self.authors[key]
+
+    def tag(self, name):
+        key = name.strip().lower()[:100]
+        if key not in self.tags:
+            self.tags[key] = Tag.objects.filter(name__iexact=key).first() or Tag.objects.create(
+                name=name.strip()[:100]
+            )
+        return self.tags[key]
+
+    def write_redirects(self, changed):
+        moves = {}
+        for post, record, old_url in changed:
+            new_url = post.get_absolute_url()
+            for old_path in [*record.old_paths, old_url]:
+                if old_path and old_path != new_url:
+                    moves[old_path[:500]] = new_url
+        if moves:
+            MovedPage.objects.bulk_create(
+                [MovedPage(old_path=old, new_path=new) for old, new in moves.items()],
+                update_conflicts=True,
+                unique_fields=["old_path"],
+                update_fields=["new_path"],
+            )
+            self.counts["redirects"] += len(moves)
+
+    def remember(self, post, record, action):
+        self.counts[action] += 1
+        if record.warnings:
+            self.counts["warnings"] += len(record.warnings)
+        if record.old_link:
+            self.new_paths[link_key(record.old_link)] = post.get_absolute_url()
+        ref = record.series
+        self.report.append(
+            {
+                "title": post.title,
+                "slug": post.slug,
+                "status": post.state,
+                "action": action,
+                "source": record.source,
+                "date": post.publish_at.isoformat() if post.publish_at else None,
+                "date_inferred": record.date_inferred,
+                "section": post.section.slug,
+                "authors": list(dict.fromkeys(record.authors)),
+                "series": post.series.title if post.series else None,
+                "series_part": post.series_part,
+                "series_total": ref.total if ref else None,
+                "crosspost_source": post.crosspost_publisher or None,
+                "crosspost_date": post.crosspost_date.isoformat() if post.crosspost_date else None,
+                "excerpt_only": post.excerpt_only,
+                "image_alt": post.image_alt or None,
+                "caption": post.image_caption or None,
+                "tags": list(dict.fromkeys(record.tags)),
+                "comments": record.comment_count,
+                "warnings": list(record.warnings),
+            }
+        )
+
+    def rewrite_internal_links(self):
+        """Links between imported posts point at the old site; send them to the new addresses."""
+        if not self.new_paths:
+            return
+        for ids in batched(self.written_ids, BATCH_SIZE):
+            posts = list(Post.objects.filter(pk__in=ids).only("pk", "body"))
+            rewritten = []
+            for post in posts:
+                body = HREF.sub(self._new_href, post.body)
+                if body != post.body:
+                    post.body = body
+                    rewritten.append(post)
+            Post.objects.bulk_update(rewritten, ["body"])
+            self.counts["links_rewritten"] += len(rewritten)
+
+    def _new_href(self, match):
+        new_path = self.new_paths.get(link_key(match.group(1)))
+        return f'href="{new_path}"' if new_path else match.group(0)
+
+    def summary(self):
+        return {
+            name: self.counts[name]
+            for name in (
+                "created",
+                "updated",
+                "unchanged",
+                "skipped",
+                "warnings",
+                "redirects",
+                "links_rewritten",
+            )
+        }

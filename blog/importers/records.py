@@ -1,0 +1,67 @@
+"""What a parser hands to the loader: one record per post, in source order."""
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+
+class ArchiveError(Exception):
+    """A source that cannot be imported; the message says where and what is wrong."""
+
+    def __init__(self, source, message, line=None):
+        self.source, self.line = str(source), line
+        where = f"{self.source}, line {line}" if line else self.source
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass
+class SeriesRef:
+    title: str
+    key: str  # normalised name, so one series found in many posts and files is one Series
+    part: int | None = None
+    total: int | None = None
+
+
+@dataclass
+class PostRecord:
+    import_key: str
+    title: str
+    source: str  # "file, line N" or "file, item N", for messages and the report
+    body: str = ""  # HTML, sanitised again by the loader
+    excerpt: str = ""
+    published_at: datetime | None = None  # aware; None for drafts without a date
+    date_inferred: bool = False
+    status: str = "published"  # "published" or "draft"
+    pinned: bool = False
+    section: str | None = None  # a Section slug, or None for the run's default
+    authors: list[str] = field(default_factory=list)  # display names, in byline order
+    tags: list[str] = field(default_factory=list)
+    series: SeriesRef | None = None
+    crosspost_source: str = ""
+    crosspost_url: str = ""
+    crosspost_date: date | None = None
+    excerpt_only: bool = False
+    image_alt: str = ""
+    caption: str = ""
+    image_url: str = ""  # featured image at the old site; files are not fetched
+    slug: str = ""  # wanted slug (WordPress post_name); the loader keeps it unique
+    old_paths: list[str] = field(default_factory=list)  # old addresses that should redirect
+    old_link: str = ""  # the old permalink, for rewriting links between imported posts
+    comment_count: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def digest(self):
+        """Changes when anything the loader writes changes; equal digests mean unchanged."""
+        data = asdict(self)
+        for volatile in ("source", "warnings", "comment_count"):
+            data.pop(volatile)
+        payload = json.dumps(data, sort_keys=True, default=str).encode()
+        return hashlib.sha256(payload).hexdigest()
+
+
+@dataclass
+class SkippedItem:
+    source: str
+    title: str
+    reason: str

@@ -1,0 +1,744 @@
+"""Reading WordPress WXR exports (versions 1.0 to 1.2) into post records.
+
+The file is streamed twice with defusedxml's ``iterparse``; memory stays flat however big the
+export is, because every ``<item>`` (and every other child of ``<channel>``) is cleared and
+dropped as soon as it has been read:
+
+1. the first pass checks that the whole file is a readable WordPress export and collects the
+   small maps the items refer to: author logins -> display names, category nicenames ->
+   (name, parent nicename) and attachments (post id -> URL, alt text, caption);
+2. the second pass yields one ``PostRecord`` per post or one ``SkippedItem`` per page, menu
+   item, revision and so on, in source order. Attachments are counted, not yielded.
+
+Because the first pass reads everything, a broken file raises ``ArchiveError`` before any
+record is yielded. DOCTYPEs are refused outright (as the WordPress importer does), which stops
+entity bombs and external entities before anything is expanded or fetched. Files declared in
+an encoding other than UTF-8 are transcoded to UTF-8 on the fly; a file whose bytes do not
+match its declared encoding is refused with the line of the first bad byte.
+
+Only posts are imported. Bodies go through ``autop`` (WordPress's ``wpautop``, simplified)
+unless they are block-editor content, ``[caption]`` shortcodes become ``<figure>`` elements,
+other shortcodes are left as text with a warning, and images are never downloaded.
+
+    wxr = WxrFile("export.xml", time_zone="America/New_York")
+    for record in wxr.records():
+        ...
+    wxr.stats  # {"items": 120, "posts": 97, "pages_skipped": 5, "attachments": 14, ...}
+"""
+
+import codecs
+import functools
+import html
+import re
+from collections import deque
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import ParseError, TreeBuilder
+from xml.parsers import expat
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from defusedxml import DefusedXmlException, DTDForbidden
+from defusedxml.ElementTree import DefusedXMLParser, iterparse
+from django.utils.text import slugify
+
+from blog.importers.records import ArchiveError, PostRecord, SkippedItem
+from competencyworks.html import plain_text
+
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+_WP_NS = re.compile(r"http://wordpress\.org/export/(\d+\.\d+)/")
+_EXCERPT_NS = re.compile(r"http://wordpress\.org/export/\d+\.\d+/excerpt/")
+
+# Categories that are sections of the site rather than tags: nicename or name -> Section slug.
+SECTIONS_BY_NICENAME = {"k-12": "k-12", "higher-education": "higher-education"}
+SECTIONS_BY_NAME = {"k-12": "k-12", "higher education": "higher-education"}
+# WordPress's default category says nothing about a post, so it does not become a tag.
+IGNORED_CATEGORIES = {"uncategorized"}
+
+STATUSES = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft"}
+STAT_KEYS = ("items", "posts", "pages_skipped", "attachments", "comments", "skipped")
+
+_CHUNK = 64 * 1024
+_ZERO_DATE = "0000-00-00 00:00:00"
+
+
+class WxrFile:
+    """One WXR export. ``records()`` yields its posts; ``stats`` is filled in as it goes."""
+
+    def __init__(self, path, time_zone):
+        self.path = Path(path)
+        self.name = self.path.name
+        try:
+            self.zone = ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {time_zone!r}") from exc
+        self.stats = dict.fromkeys(STAT_KEYS, 0)
+        self.wxr_version = ""  # from <wp:wxr_version>, or the namespace version
+        self.site = ""  # host and path of wp:base_site_url, the first part of import keys
+        self.authors = {}  # login -> display name
+        self.categories = {}  # nicename -> (name, parent nicename)
+        self.attachments = {}  # post id -> (url, alt, caption)
+
+    def records(self) -> Iterator[PostRecord | SkippedItem]:
+        self.stats.update(dict.fromkeys(STAT_KEYS, 0))
+        self._collect()
+        number = 0
+        for kind, element, line in self._walk():
+            if kind != "item":
+                continue
+            number += 1
+            self.stats["items"] += 1
+            source = f"{self.name}, line {line}" if line else f"{self.name}, item {number}"
+            result = self._item(_Item(element), source)
+            if result is not None:
+                yield result
+
+    # First pass: the maps items refer to.
+
+    def _collect(self):
+        self.authors, self.categories, self.attachments = {}, {}, {}
+        site = channel_link = ""
+        wordpress = False
+        for kind, element, _line in self._walk():
+            if kind == "item":
+                post_type = _post_type(element)
+                wordpress = wordpress or post_type is not None
+                if post_type == "attachment":
+                    item = _Item(element)
+                    url = item.get("wp:attachment_url") or item.get("guid")
+                    alt = html.unescape(item.meta.get("_wp_attachment_image_alt", ""))
+                    caption = plain_text(item.get("excerpt:encoded"))
+                    self.attachments[item.get("wp:post_id")] = (url, alt.strip(), caption)
+                continue
+            prefix, local = _split(element.tag)
+            if prefix == "wp":
+                wordpress = True
+                fields = _children(element)
+                if local == "author":
+                    login = fields.get("author_login", "")
+                    name = html.unescape(fields.get("author_display_name", "")).strip()
+                    self.authors[login] = name or login
+                elif local == "category":
+                    self._category(
+                        fields.get("category_nicename"),
+                        fields.get("cat_name"),
+                        fields.get("category_parent"),
+                    )
+                elif local == "term" and fields.get("term_taxonomy") == "category":
+                    self._category(
+                        fields.get("term_slug"), fields.get("term_name"), fields.get("term_parent")
+                    )
+                elif local == "base_site_url":
+                    site = _text(element).strip()
+                elif local == "wxr_version":
+                    self.wxr_version = _text(element).strip()
+                elif not self.wxr_version and (match := _WP_NS.match(element.tag[1:])):
+                    self.wxr_version = match[1]
+            elif prefix == "" and local == "link":
+                channel_link = _text(element).strip()
+        if not wordpress:
+            raise ArchiveError(
+                self.path,
+                "not a WordPress export: it has no WordPress (wp:) elements; "
+                "is it an ordinary RSS feed? Export the site from Tools > Export in WordPress",
+            )
+        address = urlsplit(site or channel_link)
+        if not address.netloc:
+            raise ArchiveError(self.path, "the export does not say which site it came from")
+        self.site = address.netloc.lower() + address.path.rstrip("/")
+
+    def _category(self, nicename, name, parent):
+        if nicename:
+            self.categories[nicename.strip()] = (
+                html.unescape(name or "").strip() or nicename,
+                (parent or "").strip(),
+            )
+
+    # Second pass: one record per item.
+
+    def _item(self, item, source):
+        post_type = item.get("wp:post_type")
+        title = html.unescape(item.get("title")).strip()
+        if post_type == "attachment":
+            self.stats["attachments"] += 1
+            return None
+        if post_type == "page":
+            self.stats["pages_skipped"] += 1
+            reason = "page (pages are not imported into the blog)"
+            return SkippedItem(source, title or "(untitled)", reason)
+        if post_type != "post":
+            self.stats["skipped"] += 1
+            reason = f"{post_type} (only posts are imported)" if post_type else "no wp:post_type"
+            return SkippedItem(source, title or "(untitled)", reason)
+        post_id = item.get("wp:post_id").strip()
+        if not post_id:
+            self.stats["skipped"] += 1
+            return SkippedItem(source, title or "(untitled)", "post without a wp:post_id")
+        self.stats["posts"] += 1
+        record = PostRecord(import_key=f"wxr:{self.site}:{post_id}", title=title, source=source)
+        warn = record.warnings.append
+        if not title:
+            record.title = "(untitled)"
+            warn("the post has no title; imported as (untitled)")
+        record.slug = unquote(item.get("wp:post_name").strip())
+        self._status(record, item)
+        self._date(record, item)
+        record.pinned = item.get("wp:is_sticky").strip() == "1"
+        login = item.get("dc:creator").strip()
+        if login:
+            record.authors = [self.authors.get(login) or login]
+        self._terms(record, item)
+        record.body, teaser, body_warnings = convert_body(item.get("content:encoded"))
+        record.warnings.extend(body_warnings)
+        excerpt = item.get("excerpt:encoded")
+        if excerpt.strip():
+            record.excerpt = plain_text(excerpt)
+        elif teaser is not None:
+            record.excerpt = plain_text(autop(strip_shortcodes(teaser)))
+        self._featured_image(record, item)
+        record.old_link = item.get("link").strip()
+        record.old_paths = old_paths(record.old_link, record.slug, item.old_slugs)
+        earlier = {unquote(slug) for slug in item.old_slugs} - {"", record.slug}
+        if earlier and len(record.old_paths) < 2:
+            warn("earlier slugs not redirected: the old permalink does not end in the slug")
+        record.comment_count = item.approved_comments
+        self.stats["comments"] += item.approved_comments
+        return record
+
+    def _status(self, record, item):
+        status = item.get("wp:status").strip()
+        record.status = STATUSES.get(status, "draft")
+        if status == "private":
+            record.warnings.append("was private in WordPress; imported as a draft")
+        elif status not in STATUSES:
+            record.warnings.append(f"WordPress status {status or '(none)'!r}; imported as a draft")
+        if item.get("wp:post_password"):
+            record.status = "draft"
+            record.warnings.append("was password-protected; imported as a draft")
+
+    def _date(self, record, item):
+        gmt = item.get("wp:post_date_gmt").strip()
+        local = item.get("wp:post_date").strip()
+        if gmt and gmt != _ZERO_DATE:
+            value, zone = gmt, UTC
+        elif local and local != _ZERO_DATE:
+            value, zone = local, self.zone
+        else:
+            if record.status == "published":
+                record.warnings.append("no publication date in the export")
+            return
+        try:
+            record.published_at = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+        except ValueError:
+            record.warnings.append(f"unreadable date {value!r}")
+
+    def _terms(self, record, item):
+        tags, seen = [], set()
+
+        def add(name):
+            if name and name.casefold() not in seen:
+                seen.add(name.casefold())
+                tags.append(name)
+
+        def use_category(nicename, name):
+            section = SECTIONS_BY_NICENAME.get(nicename) or SECTIONS_BY_NAME.get(name.casefold())
+            if section and record.section in (None, section):
+                record.section = section
+            elif section:
+                record.warnings.append(f"also in section {section!r}; kept {record.section!r}")
+            elif nicename not in IGNORED_CATEGORIES and name.casefold() not in IGNORED_CATEGORIES:
+                add(name)
+
+        for domain, nicename, text in item.terms:
+            name = html.unescape(text).strip()
+            if domain in ("post_tag", "tag"):
+                add(name)
+            elif domain in ("category", ""):  # WXR 1.0 also lists categories without a domain
+                nicename = nicename or self._nicename(name)
+                use_category(nicename, name)
+                for ancestor, ancestor_name in self._ancestors(nicename):
+                    use_category(ancestor, ancestor_name)
+        record.tags = tags
+
+    def _nicename(self, name):
+        for nicename, (known, _parent) in self.categories.items():
+            if known.casefold() == name.casefold():
+                return nicename
+        return slugify(name)
+
+    def _ancestors(self, nicename):
+        seen = {nicename}
+        parent = self.categories.get(nicename, ("", ""))[1]
+        while parent and parent not in seen:
+            seen.add(parent)
+            name, grandparent = self.categories.get(parent, (parent, ""))
+            yield parent, name
+            parent = grandparent
+
+    def _featured_image(self, record, item):
+        thumbnail = item.meta.get("_thumbnail_id", "").strip()
+        if not thumbnail:
+            return
+        if thumbnail not in self.attachments:
+            record.warnings.append(f"featured image (attachment {thumbnail}) is not in the export")
+            return
+        record.image_url, record.image_alt, record.caption = self.attachments[thumbnail]
+        record.warnings.append(f"featured image not downloaded: {record.image_url}")
+
+    # Streaming.
+
+    def _walk(self):
+        """Yield ("item" or "channel", element, line) for each child of <channel>, then drop it.
+
+        Raises ArchiveError for anything that is not a well-formed, safely parseable RSS file.
+        """
+        try:
+            raw = open(self.path, "rb")  # noqa: SIM115 - closed below, after streaming
+        except OSError as exc:
+            raise ArchiveError(self.path, f"cannot be read: {exc.strerror}") from None
+        with raw:
+            stream = _Utf8Stream(raw, self.path)
+            builder = _ItemLines()
+            parser = DefusedXMLParser(
+                target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+            )
+            builder.expat = parser.parser
+            depth, root, parent, channels, line = 0, None, None, 0, None
+            try:
+                # The parser above is the one used; the flags repeat what it was built with.
+                events = iterparse(
+                    stream,
+                    events=("start", "end"),
+                    parser=parser,
+                    forbid_dtd=True,
+                    forbid_entities=True,
+                    forbid_external=True,
+                )
+                for event, element in events:
+                    if event == "start":
+                        depth += 1
+                        if depth == 1:
+                            root = element
+                            if element.tag != "rss":
+                                raise ArchiveError(
+                                    self.path,
+                                    f"not a WordPress export: the document is "
+                                    f"<{_split(element.tag)[1]}>, not an RSS (WXR) file",
+                                )
+                        elif depth == 2:
+                            parent = element
+                            channels += element.tag == "channel"
+                        if element.tag == "item":  # the builder noted its line, in step
+                            item_line = builder.lines.popleft()
+                            line = item_line if depth == 3 else line
+                        continue
+                    depth -= 1
+                    if depth == 2:
+                        if parent.tag == "channel" and element.tag == "item":
+                            yield "item", element, line
+                        elif parent.tag == "channel":
+                            yield "channel", element, None
+                        element.clear()
+                        del parent[:]
+                    elif depth == 1:
+                        element.clear()
+                        del root[:]
+            except ParseError as exc:
+                raise self._parse_error(exc, stream, root is not None) from None
+            except DTDForbidden:
+                raise ArchiveError(
+                    self.path,
+                    "the file has a DOCTYPE declaration, which WordPress exports never have; "
+                    "it was refused because a DOCTYPE can define entities that expand "
+                    "enormously or read other files",
+                    _line(parser),
+                ) from None
+            except DefusedXmlException:
+                raise ArchiveError(
+                    self.path, "the file declares or refers to XML entities", _line(parser)
+                ) from None
+        if channels == 0:
+            raise ArchiveError(self.path, "not a WordPress export: the RSS has no <channel>")
+
+    def _parse_error(self, exc, stream, had_root):
+        line, column = getattr(exc, "position", (None, 0))
+        reason = expat.ErrorString(exc.code) if getattr(exc, "code", None) else str(exc)
+        if stream.size == 0:
+            return ArchiveError(self.path, "the file is empty", line)
+        if stream.eof and not had_root:
+            return ArchiveError(self.path, "the file contains no XML elements", line)
+        if stream.eof:
+            return ArchiveError(
+                self.path,
+                f"the file ends before the XML is complete ({reason}); "
+                "it may have been cut short while exporting or downloading",
+                line,
+            )
+        explained = _EXPLAINED_ERRORS.get(reason, reason)
+        return ArchiveError(self.path, f"malformed XML at column {column + 1}: {explained}", line)
+
+
+_EXPLAINED_ERRORS = {
+    expat.errors.XML_ERROR_TAG_MISMATCH: "an end tag does not match the element it closes",
+    expat.errors.XML_ERROR_INVALID_TOKEN: "not well-formed (a character or markup that is not "
+    "allowed here, such as a bare < or &)",
+    expat.errors.XML_ERROR_UNDEFINED_ENTITY: "undefined entity (HTML entities such as &nbsp; "
+    "are only allowed inside CDATA sections)",
+    expat.errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT: "there is more after the end of the document",
+}
+
+
+def parse_wxr(path, *, time_zone: str) -> Iterator[PostRecord | SkippedItem]:
+    """Posts of a WXR file as PostRecord, other items as SkippedItem, in source order."""
+    return WxrFile(path, time_zone=time_zone).records()
+
+
+class _Item:
+    """The fields of one <item>, read once so the element can be cleared."""
+
+    __slots__ = ("approved_comments", "fields", "meta", "old_slugs", "terms")
+
+    def __init__(self, element):
+        self.fields, self.meta, self.old_slugs, self.terms = {}, {}, [], []
+        self.approved_comments = 0
+        for child in element:
+            prefix, local = _split(child.tag)
+            if prefix == "wp":
+                if local == "postmeta":
+                    meta = _children(child)
+                    key, value = meta.get("meta_key", ""), meta.get("meta_value", "")
+                    if key == "_wp_old_slug":
+                        self.old_slugs.append(value.strip())
+                    self.meta.setdefault(key, value)
+                    continue
+                if local == "comment":
+                    self.approved_comments += _children(child).get("comment_approved") == "1"
+                    continue
+            elif prefix == "" and local == "category":
+                domain, nicename = child.get("domain", ""), child.get("nicename", "")
+                self.terms.append((domain, nicename, _text(child)))
+                continue
+            self.fields.setdefault(f"{prefix}:{local}" if prefix else local, _text(child))
+
+    def get(self, key):
+        return self.fields.get(key, "")
+
+
+@functools.lru_cache(maxsize=512)
+def _split(tag):
+    """("wp" | "excerpt" | "content" | "dc" | "" | "other", local name) of an expanded tag."""
+    if not tag.startswith("{"):
+        return "", tag
+    uri, _, local = tag[1:].partition("}")
+    if uri == CONTENT_NS:
+        return "content", local
+    if uri == DC_NS:
+        return "dc", local
+    if _WP_NS.fullmatch(uri):
+        return "wp", local
+    if _EXCERPT_NS.fullmatch(uri):
+        return "excerpt", local
+    return "other", local
+
+
+def _post_type(element):
+    """The wp:post_type of an <item>, or None if it has none."""
+    for child in element:
+        if child.tag.endswith("}post_type") and _split(child.tag)[0] == "wp":
+            return _text(child).strip()
+    return None
+
+
+def _text(element):
+    return (element.text or "") if len(element) == 0 else "".join(element.itertext())
+
+
+def _children(element):
+    return {_split(child.tag)[1]: _text(child) for child in element}
+
+
+def _line(parser):
+    try:
+        return parser.parser.CurrentLineNumber
+    except AttributeError:
+        return None
+
+
+class _ItemLines(TreeBuilder):
+    """Builds the tree as usual and notes the line where each <item> starts."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines, self.expat = deque(), None  # one line per <item> start event still queued
+
+    def start(self, tag, attrs):
+        if tag == "item":
+            self.lines.append(self.expat.CurrentLineNumber if self.expat else None)
+        return super().start(tag, attrs)
+
+
+_DECLARED_ENCODING = re.compile(rb"<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][\w.:-]*)\1")
+_DECLARATION = re.compile(r"\A(<\?xml\s[^>]*?\bencoding\s*=\s*)([\"'])[^\"']*\2")
+
+
+class _Utf8Stream:
+    """A binary file read as UTF-8 and checked as it goes, for the XML parser.
+
+    A file in UTF-8 (declared or by default) or US-ASCII is passed through after its bytes are
+    checked. Anything else (windows-1252, ISO-8859-1, UTF-16 with a byte order mark...) is
+    decoded and re-encoded as UTF-8 chunk by chunk, with the XML declaration rewritten to
+    say so. Bytes that are not valid in the encoding raise ArchiveError naming their line.
+    """
+
+    def __init__(self, raw, path):
+        self.raw, self.path = raw, path
+        self.size = self.newlines = 0
+        self.eof = False
+        head = self._next()
+        self.encoding, skip = self._sniff(head)
+        self.codec = codecs.lookup(self.encoding).name
+        self.passthrough = self.encoding.upper() in ("UTF-8", "US-ASCII") and skip == 0
+        self.decoder = codecs.getincrementaldecoder(self.codec)("strict")
+        self.first = head[skip:]
+        self.rewrite = not self.passthrough  # the declaration must name the new encoding
+
+    def _next(self):
+        data = self.raw.read(_CHUNK)
+        self.size += len(data)
+        return data
+
+    def _sniff(self, head):
+        """(encoding label, bytes of byte order mark to skip) for the start of the file."""
+        if head.startswith(codecs.BOM_UTF8):
+            return "UTF-8", 0  # expat understands the mark
+        if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(b"<\x00?\x00"):
+            return "UTF-16-LE", 2 * head.startswith(codecs.BOM_UTF16_LE)
+        if head.startswith(codecs.BOM_UTF16_BE) or head.startswith(b"\x00<\x00?"):
+            return "UTF-16-BE", 2 * head.startswith(codecs.BOM_UTF16_BE)
+        match = _DECLARED_ENCODING.match(head)
+        if not match:
+            return "UTF-8", 0
+        declared = match[2].decode("ascii")
+        try:
+            info = codecs.lookup(declared)
+        except LookupError:
+            info = None
+        if info is None or not info._is_text_encoding:
+            raise ArchiveError(
+                self.path, f"the XML declaration names an unknown encoding {declared!r}", 1
+            )
+        if info.name.startswith(("utf-16", "utf-32")):
+            return "UTF-8", 0  # the bytes are not UTF-16 (no mark, ASCII-compatible start)
+        return declared, 0
+
+    def read(self, _size=-1):
+        while not self.eof:
+            if self.first is not None:
+                data, self.first = self.first, None
+            else:
+                data = self._next()
+            pending = self.decoder.getstate()[0]
+            try:
+                text = self.decoder.decode(data, final=not data)
+            except UnicodeDecodeError as exc:
+                raise self._decode_error(pending + data, exc) from None
+            if not data:
+                self.eof = True
+                break
+            if self.passthrough:
+                self.newlines += text.count("\n")
+                return data
+            if self.rewrite and text:
+                text = _DECLARATION.sub(r"\1\2UTF-8\2", text, count=1)
+                self.rewrite = False
+            self.newlines += text.count("\n")
+            if text:
+                return text.encode("utf-8")
+        return b""
+
+    def _decode_error(self, data, exc):
+        before = data[: exc.start].decode(self.codec, "replace")
+        line = self.newlines + before.count("\n") + 1
+        if exc.reason == "unexpected end of data":
+            message = f"the file ends in the middle of a {self.encoding} character"
+        else:
+            bad = " ".join(f"0x{byte:02X}" for byte in data[exc.start : exc.end])
+            message = f"byte {bad} is not valid {self.encoding}"
+            if self.codec == "utf-8":
+                message += (
+                    "; the file says it is UTF-8 but was probably saved in another encoding "
+                    "(such as Windows-1252)"
+                )
+        return ArchiveError(self.path, message, line)
+
+
+# Bodies.
+
+_MORE = re.compile(r"<!--more(.*?)?-->", re.S)
+_NOTEASER = re.compile(r"<!--noteaser-->")
+_NEXTPAGE = re.compile(r"<!--nextpage-->")
+_CAPTION = re.compile(
+    r"\[(?P<tag>wp_caption|caption)(?P<attrs>(?:\s(?:[^\]\"']|\"[^\"]*\"|'[^']*')*)?)\]"
+    r"(?P<inner>.*?)\[/(?P=tag)\]",
+    re.S | re.I,
+)
+_CAPTIONED_IMAGE = re.compile(
+    r"\A\s*(?P<image>(?:<a\s[^>]*>\s*)?<img\s[^>]*>(?:\s*</a>)?)(?P<text>.*)\Z", re.S | re.I
+)
+_ATTRIBUTE = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'\]]+))""")
+_SHORTCODE = re.compile(r"(\[?)\[(/?)([A-Za-z][\w-]*)((?:\s[^\[\]]*)?)\](\]?)")
+# Shortcodes reported even when they have no attributes and no closing tag; any other bracketed
+# word ("[sic]", "[emphasis added]") is only taken for a shortcode if it has name="value"
+# attributes or a matching [/name].
+KNOWN_SHORTCODES = {
+    "audio", "caption", "contact-form", "contact-form-7", "embed", "gallery", "gravityform",
+    "instagram", "playlist", "slideshare", "soundcloud", "tweet", "video", "vimeo",
+    "wp_caption", "youtube",
+}  # fmt: skip
+
+
+def convert_body(content):
+    """(body HTML, teaser before <!--more--> or None, warnings) of a post's content:encoded."""
+    warnings = []
+    text = (content or "").replace("\r\n", "\n").replace("\r", "\n")
+    more = _MORE.search(text)
+    teaser = text[: more.start()] if more else None
+    text = _NOTEASER.sub("", _MORE.sub("", text))
+    if _NEXTPAGE.search(text):
+        text = _NEXTPAGE.sub("\n\n", text)
+        warnings.append("the post was split into pages (<!--nextpage-->); the pages were joined")
+    text = _CAPTION.sub(_figure, text)
+    warnings.extend(f"shortcode [{name}] left as text" for name in shortcode_names(text))
+    if "<!-- wp:" in text:  # block-editor content is stored as finished HTML
+        return text.strip(), teaser, warnings
+    return autop(text), teaser, warnings
+
+
+def _figure(match):
+    attributes = {
+        m[1].lower(): m[2] if m[2] is not None else m[3] if m[3] is not None else m[4]
+        for m in _ATTRIBUTE.finditer(match["attrs"])
+    }
+    inner = match["inner"].strip()
+    if "caption" in attributes and re.search(r"<img\s", inner, re.I):
+        image, caption = inner, attributes["caption"].strip()
+    elif found := _CAPTIONED_IMAGE.match(inner):
+        image, caption = found["image"], found["text"].strip()
+    else:
+        return match[0]  # not an image: left as text, and reported with the other shortcodes
+    if not caption:
+        return f"<figure>{image}</figure>"
+    return f"<figure>{image}<figcaption>{caption}</figcaption></figure>"
+
+
+def shortcode_names(text):
+    """Names of WordPress shortcodes in text, each once, in order of first appearance."""
+    matches = [m for m in _SHORTCODE.finditer(text) if not (m[1] and m[5])]  # [[escaped]]
+    closed = {m[3].lower() for m in matches if m[2]}
+    names, seen = [], set()
+    for m in matches:
+        name = m[3].lower()
+        if m[2] or name in seen:
+            continue
+        if name in KNOWN_SHORTCODES or name in closed or "=" in m[4] or m[4].rstrip().endswith("/"):
+            seen.add(name)
+            names.append(m[3])
+    return names
+
+
+def strip_shortcodes(text):
+    """Text without captions and without shortcode tags (their enclosed text stays)."""
+    text = _CAPTION.sub("", text)
+    names = {name.lower() for name in shortcode_names(text)}
+    return _SHORTCODE.sub(lambda m: "" if m[3].lower() in names and not m[1] else m[0], text)
+
+
+# autop: WordPress's wpautop, simplified. WordPress stores classic-editor posts without <p>
+# and <br> and adds them when a post is shown; imported bodies need them written out.
+
+_BLOCK = (
+    r"(?:table|thead|tfoot|caption|col|colgroup|tbody|tr|td|th|div|dl|dd|dt|ul|ol|li|pre|form"
+    r"|map|area|blockquote|address|math|style|p|h[1-6]|hr|fieldset|legend|section|article"
+    r"|aside|hgroup|header|footer|nav|figure|figcaption|details|menu|summary)"
+)
+_KEEP = re.compile(r"<(pre|script|style|figure)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_KEPT = re.compile(r"<pre \x01(\d+)></pre>")
+_TAG_WITH_NEWLINE = re.compile(r"<[^<>]*\n[^<>]*>")
+_TAG_NEWLINE = " \x00 "
+_AUTOP_STEPS = [
+    (re.compile(r"<br\s*/?>\s*<br\s*/?>", re.I), "\n\n"),
+    (re.compile(rf"(<{_BLOCK}[\s/>])", re.I), r"\n\n\1"),  # a blank line before each block
+    (re.compile(rf"(</{_BLOCK}>)", re.I), r"\1\n\n"),  # and after it
+    (re.compile(r"(<hr\s*/?>)", re.I), r"\1\n\n"),
+    (re.compile(r"\n\n+"), "\n\n"),
+]
+_PARAGRAPH_FIXES = [
+    (re.compile(r"<p>\s*</p>"), ""),
+    (re.compile(r"<p>([^<]+)</(div|address|form)>", re.I), r"<p>\1</p></\2>"),
+    (re.compile(rf"<p>\s*(</?{_BLOCK}[^>]*>)\s*</p>", re.I), r"\1"),  # a block alone
+    (re.compile(r"<p>(<li.+?)</p>", re.I), r"\1"),
+    (re.compile(r"<p><blockquote([^>]*)>", re.I), r"<blockquote\1><p>"),
+    (re.compile(r"</blockquote></p>", re.I), "</p></blockquote>"),
+    (re.compile(rf"<p>\s*(</?{_BLOCK}[^>]*>)", re.I), r"\1"),  # no <p> just before a block
+    (re.compile(rf"(</?{_BLOCK}[^>]*>)\s*</p>", re.I), r"\1"),  # nor </p> just after one
+    (re.compile(r"<br\s*/?>", re.I), "<br>"),
+    (re.compile(r"(?<!<br>)\s*\n"), "<br>\n"),  # a single newline is a line break...
+    (re.compile(rf"(</?{_BLOCK}[^>]*>)\s*<br>", re.I), r"\1"),  # ...except next to a block
+    (re.compile(r"<br>(\s*</?(?:p|li|div|dl|dd|dt|th|pre|td|ul|ol)[^>]*>)", re.I), r"\1"),
+    (re.compile(r"\n</p>$"), "</p>"),
+]
+
+
+def autop(text):
+    """Paragraphs and line breaks for HTML written the way WordPress stores it.
+
+    Like WordPress's wpautop: text separated by blank lines becomes <p> paragraphs, a single
+    newline inside a paragraph becomes <br>, and block-level elements (p, div, lists, headings,
+    blockquote, table, figure, pre, hr...) are not wrapped in <p>. The contents of pre,
+    script, style and figure elements are left exactly as they are.
+    """
+    if not text or not text.strip():
+        return ""
+    if "<" not in text and "\n" not in text.strip():
+        return f"<p>{text.strip()}</p>"  # one plain line: the common short case, quickly
+    kept = []
+
+    def keep(match):
+        kept.append(match[0])
+        return f"<pre \x01{len(kept) - 1}></pre>"
+
+    text = _KEEP.sub(keep, text.replace("\r\n", "\n").replace("\r", "\n")) + "\n"
+    # Newlines inside tags (<img\nsrc=...>) are not line breaks: hide them until the end.
+    text = _TAG_WITH_NEWLINE.sub(lambda m: m[0].replace("\n", _TAG_NEWLINE), text)
+    for pattern, replacement in _AUTOP_STEPS:
+        text = pattern.sub(replacement, text)
+    chunks = (chunk.strip("\n") for chunk in re.split(r"\n\s*\n", text))
+    text = "".join(f"<p>{chunk}</p>\n" for chunk in chunks if chunk)
+    for pattern, replacement in _PARAGRAPH_FIXES:
+        text = pattern.sub(replacement, text)
+    text = text.replace(_TAG_NEWLINE, "\n")
+    return _KEPT.sub(lambda m: kept[int(m[1])], text).strip()
+
+
+def old_paths(link, slug, old_slugs):
+    """Paths (as Django's request.path sees them) at which the post used to be found.
+
+    The permalink's path, and the same path ending in each earlier slug WordPress remembers.
+    Links without a path of their own ("/?p=123") give nothing: they cannot be redirected.
+    """
+    path = unquote(urlsplit(link).path) if link else ""
+    if path.strip("/") == "":
+        return []
+    paths = [path]
+    segments = path.split("/")
+    last = max(i for i, segment in enumerate(segments) if segment)
+    if slug and segments[last] == slug:
+        for old in old_slugs:
+            old = unquote(old)
+            if old and old != slug:
+                moved = "/".join([*segments[:last], old, *segments[last + 1 :]])
+                if moved not in paths:
+                    paths.append(moved)
+    return paths

@@ -1,0 +1,77 @@
+import json
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from tqdm import tqdm
+
+from blog.importers.loader import Loader
+from blog.importers.records import ArchiveError, PostRecord
+from blog.importers.sources import FORMATS, check_path, records_from
+from blog.models import Section
+
+
+class Command(BaseCommand):
+    help = (
+        "Import archived posts from saved text archive pages and WordPress (WXR) exports. "
+        "All files are imported in one transaction: any error leaves the site as it was. "
+        "Re-running the same files changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="+", metavar="PATH")
+        parser.add_argument("--format", choices=FORMATS, default="auto", dest="source_format")
+        parser.add_argument(
+            "--section", default="k-12", help="section slug for posts the source does not place"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="report everything, write nothing")
+        parser.add_argument("--report", type=Path, help="write a JSON report to this file")
+
+    def handle(self, *args, paths, source_format, section, dry_run, report, **options):
+        default_section = Section.objects.filter(slug=section).first()
+        if default_section is None:
+            known = ", ".join(Section.objects.values_list("slug", flat=True))
+            raise CommandError(f"No section {section!r}; choose one of: {known}.")
+        try:
+            for path in paths:
+                check_path(path)
+            loader = self.run(paths, source_format, default_section, dry_run, options["verbosity"])
+        except ArchiveError as error:
+            raise CommandError(f"{error} — nothing was imported.") from None
+        summary = loader.summary()
+        if report:
+            document = {"posts": loader.report, "skipped": loader.skipped, "summary": summary}
+            report.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        self.print_summary(loader, summary, dry_run, options["verbosity"])
+
+    def run(self, paths, source_format, default_section, dry_run, verbosity):
+        loader = Loader(default_section)
+        show_progress = verbosity > 0 and sys.stderr.isatty()
+        with transaction.atomic(), tqdm(unit=" posts", disable=not show_progress) as progress:
+            for path in paths:
+                progress.set_description(Path(path).name)
+                items = records_from(path, source_format=source_format, time_zone=settings.TIME_ZONE)
+                for written in loader.load(self.posts_only(items, loader)):
+                    progress.update(written)
+            loader.finish()
+            if dry_run:
+                transaction.set_rollback(True)
+        return loader
+
+    def posts_only(self, items, loader):
+        for item in items:
+            if isinstance(item, PostRecord):
+                yield item
+            else:
+                loader.skip(item.source, item.title, item.reason)
+
+    def print_summary(self, loader, summary, dry_run, verbosity):
+        if verbosity > 1:
+            for entry in loader.report:
+                for warning in entry["warnings"]:
+                    self.stdout.write(self.style.WARNING(f"{entry['source']}: {warning}"))
+        line = ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in summary.items())
+        prefix = "Dry run (nothing written). " if dry_run else ""
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{line}"))

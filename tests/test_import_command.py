@@ -1,0 +1,167 @@
+"""The import_archive command: one transaction, idempotent, dry run, report, clear errors."""
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from blog.models import Post, Series
+from competencyworks.models import MovedPage
+
+pytestmark = pytest.mark.django_db
+FIXTURES = Path(__file__).parent / "fixtures"
+TEXT = FIXTURES / "text" / "listing-2018.txt"
+
+
+def run(*args, **options):
+    out = io.StringIO()
+    call_command("import_archive", *map(str, args), stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def snapshot():
+    return sorted(Post.objects.values_list("import_key", "import_digest", "title", "slug"))
+
+
+def test_text_archive_import_creates_posts(client):
+    output = run(TEXT)
+    assert "created: 5, updated: 0, unchanged: 0, skipped: 0" in output
+    post = Post.objects.get(title="Notes From a Rural District Visit")
+    assert post.state == "published"
+    assert post.section.slug == "k-12"
+    assert post.excerpt_only and post.image_alt == "fieldtrip"
+    assert post.get_absolute_url() == "/blog/2018/03/14/notes-from-a-rural-district-visit/"
+    assert client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_series_and_crosspost_are_stored(client):
+    run(TEXT)
+    post = Post.objects.get(title="Grading Conversations With Families (Part 2)")
+    assert (post.series.title, post.series_part, post.series.planned_parts) == (
+        "Grading Conversations With Families",
+        2,
+        3,
+    )
+    assert post.crosspost_publisher == "Learning Forward Weekly"
+    assert post.image_caption == "Rosa Delgado"
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "This post originally appeared at" in page and "Part 2 of 3" in page
+
+
+def test_rerun_changes_nothing(client):
+    run(TEXT)
+    before = snapshot()
+    output = run(TEXT)
+    assert "created: 0, updated: 0, unchanged: 5" in output
+    assert snapshot() == before
+    assert Series.objects.count() == 2
+
+
+def test_changed_source_updates_the_post_it_made(tmp_path):
+    run(TEXT)
+    post = Post.objects.get(title="Notes From a Rural District Visit")
+    edited = tmp_path / "listing.txt"
+    edited.write_text(TEXT.read_text().replace("calmly", "confidently"))
+    output = run(edited)
+    assert "created: 0, updated: 1, unchanged: 4" in output
+    post.refresh_from_db()
+    assert "confidently" in post.body
+    assert Post.objects.count() == 5
+
+
+def test_recurring_titles_stay_separate_posts():
+    run(TEXT)
+    roundups = Post.objects.filter(title="Weekly Roundup").order_by("-publish_at")
+    assert [p.slug for p in roundups] == ["weekly-roundup", "weekly-roundup-2"]
+
+
+def test_same_file_twice_in_one_run_is_reported_not_duplicated(tmp_path):
+    copy = tmp_path / "copy.txt"
+    shutil.copy(TEXT, copy)
+    output = run(TEXT, copy)
+    assert "created: 5" in output and "skipped: 5" in output
+    assert Post.objects.count() == 5
+
+
+def test_dry_run_writes_nothing_and_still_reports(tmp_path):
+    report = tmp_path / "report.json"
+    output = run(TEXT, dry_run=True, report=report)
+    assert output.startswith("Dry run (nothing written). created: 5")
+    assert not Post.objects.exists() and not Series.objects.exists()
+    assert len(json.loads(report.read_text())["posts"]) == 5
+
+
+def test_report_describes_each_post_in_source_order(tmp_path):
+    report = tmp_path / "report.json"
+    run(TEXT, report=report)
+    document = json.loads(report.read_text())
+    assert document["summary"]["created"] == 5
+    titles = [post["title"] for post in document["posts"]]
+    assert titles[:2] == ["Notes From a Rural District Visit", "Grading Conversations With Families (Part 2)"]
+    second = document["posts"][1]
+    expected = {
+        "date": "2018-03-12T12:00:00-04:00",
+        "date_inferred": False,
+        "section": "k-12",
+        "series": "Grading Conversations With Families",
+        "series_part": 2,
+        "series_total": 3,
+        "crosspost_source": "Learning Forward Weekly",
+        "crosspost_date": "2018-02-27",
+        "excerpt_only": False,
+        "image_alt": None,
+        "caption": "Rosa Delgado",
+        "tags": [],
+        "status": "published",
+    }
+    assert {key: second[key] for key in expected} == expected
+    inferred = document["posts"][3]
+    assert inferred["date_inferred"] and inferred["warnings"]
+
+
+def test_section_option_places_the_posts():
+    run(TEXT, section="higher-education")
+    assert set(Post.objects.values_list("section__slug", flat=True)) == {"higher-education"}
+
+
+def test_unknown_section_is_a_clear_error():
+    with pytest.raises(CommandError, match="No section 'nope'; choose one of: k-12, higher-education"):
+        run(TEXT, section="nope")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.txt", b"", "the file is empty"),
+        ("latin1.txt", b"Title\n\nMarch 1, 2018 by\n\nCaf\xe9\n\nPrint Friendly\n", "not UTF-8"),
+        ("nodates.txt", b"Title\n\nText.\n\nPrint Friendly\n", "no entry has a date line"),
+    ],
+)
+def test_a_bad_file_fails_the_whole_run_and_names_itself(tmp_path, name, content, message):
+    bad = tmp_path / name
+    bad.write_bytes(content)
+    with pytest.raises(CommandError, match=f"{name}.*{message}.*nothing was imported"):
+        run(TEXT, bad)
+    assert not Post.objects.exists() and not Series.objects.exists()
+
+
+def test_missing_path_and_directory_are_clear_errors(tmp_path):
+    with pytest.raises(CommandError, match="missing.txt: no such file"):
+        run(TEXT, tmp_path / "missing.txt")
+    with pytest.raises(CommandError, match="is a directory"):
+        run(tmp_path)
+    assert not Post.objects.exists()
+
+
+def test_editors_changes_survive_an_unchanged_reimport():
+    run(TEXT)
+    post = Post.objects.get(title="Notes From a Rural District Visit")
+    post.body = "<p>Edited by an editor.</p>"
+    post.save()
+    run(TEXT)
+    post.refresh_from_db()
+    assert post.body == "<p>Edited by an editor.</p>"
+    assert not MovedPage.objects.exists()

@@ -1,0 +1,513 @@
+"""Table tests for blog.importers.detect: structure recovered from archived post text."""
+
+from datetime import date
+
+import pytest
+
+from blog.importers.detect import (
+    find_crosspost,
+    find_series,
+    series_key,
+    split_glued_alt,
+    standalone_captions,
+)
+from blog.importers.records import SeriesRef
+
+# --- split_glued_alt -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "expected"),
+    [
+        # alt text run into the first word of the first paragraph
+        (
+            "eminenceI visited the district in August.",
+            ("eminence", "I visited the district in August."),
+        ),
+        ("CThis piece first ran elsewhere.", ("C", "This piece first ran elsewhere.")),
+        (
+            "SpringPointWe’re glad to announce new schools.",
+            ("SpringPoint", "We’re glad to announce new schools."),
+        ),
+        ("ChartingThis essay looks at policy.", ("Charting", "This essay looks at policy.")),
+        ("iNACOL WebinarPlease sign up today.", ("iNACOL Webinar", "Please sign up today.")),
+        (
+            "NewsScreen Shot 2014-08-30 at 7.22.41 AM",
+            ("News", "Screen Shot 2014-08-30 at 7.22.41 AM"),
+        ),
+        ("Figure 2It’s worth a look.", ("Figure 2", "It’s worth a look.")),
+        ("district mapToday, ten schools opened.", ("district map", "Today, ten schools opened.")),
+        # a capital after lowercase inside a name is not a seam
+        ("McDonald’s opened a training center.", ("", "McDonald’s opened a training center.")),
+        ("iPad carts arrived in every room.", ("", "iPad carts arrived in every room.")),
+        ("iPhoto is where the pictures live.", ("", "iPhoto is where the pictures live.")),
+        ("DeVos said little about it.", ("", "DeVos said little about it.")),
+        ("LearningEdge published a profile.", ("", "LearningEdge published a profile.")),
+        ("McIntosh County joined the network.", ("", "McIntosh County joined the network.")),
+        # "LinkedIn" ends in an opening word but is one word
+        ("Our LinkedIn page has the details.", ("", "Our LinkedIn page has the details.")),
+        # a capital before a one-letter word: "USA" is not "US" + "A"
+        ("USA today is a newspaper.", ("", "USA today is a newspaper.")),
+        # ordinary openings with nothing glued on
+        ("It’s no secret that grades matter.", ("", "It’s no secret that grades matter.")),
+        ("Students in NYC wrote back.", ("", "Students in NYC wrote back.")),
+        ("The K-12 team met on Friday.", ("", "The K-12 team met on Friday.")),
+        ("I had a long week.", ("", "I had a long week.")),
+        ("", ("", "")),
+        # too many words before the seam to be alt text
+        (
+            "one two three four five six sevenThe end of the line.",
+            ("", "one two three four five six sevenThe end of the line."),
+        ),
+        # the seam must be near the start
+        (
+            "A long opening sentence that runs on and on without stopping forThis reason.",
+            ("", "A long opening sentence that runs on and on without stopping forThis reason."),
+        ),
+    ],
+)
+def test_split_glued_alt(paragraph, expected):
+    assert split_glued_alt(paragraph) == expected
+
+
+# --- standalone_captions ---------------------------------------------------------------
+
+PROSE = "When I started teaching, nobody talked about mastery."
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # one short line before the prose is a caption
+        (["Mary Bellavance", PROSE], ("", "Mary Bellavance", 1)),
+        # two short lines: image alt, then caption
+        (
+            ["Eliot, Students, and Son in 2006", "Me with my class and my son, 2006", PROSE],
+            ("Eliot, Students, and Son in 2006", "Me with my class and my son, 2006", 2),
+        ),
+        # never more than two lines
+        (["Alt text", "A caption", "A heading", PROSE], ("Alt text", "A caption", 2)),
+        # blank lines are skipped but counted, so lines[consumed:] is the body
+        (["", "Mary Bellavance", "", PROSE], ("", "Mary Bellavance", 2)),
+        # prose first: nothing to consume
+        ([PROSE, "Short line"], ("", "", 0)),
+        # sentence punctuation at the end makes a line prose
+        (["Time to cast your vote!", PROSE], ("", "", 0)),
+        (["Here is what we found:", PROSE], ("", "", 0)),
+        (["She said “go.”", PROSE], ("", "", 0)),
+        (["Wait for it…", PROSE], ("", "", 0)),
+        # bullets and numbered items are list items, not captions
+        (["• First item", PROSE], ("", "", 0)),
+        (["- First item", PROSE], ("", "", 0)),
+        (["1. First item", PROSE], ("", "", 0)),
+        # a date line is not a caption
+        (["January 16, 2018 by", PROSE], ("", "", 0)),
+        (["Sept. 8, 2015", PROSE], ("", "", 0)),
+        # too long to be a caption
+        (["x" * 101, PROSE], ("", "", 0)),
+        # no body after the short lines: not captions
+        (["Only a heading"], ("", "", 0)),
+        ([], ("", "", 0)),
+        # a caption stops at the first non-caption line, even a bullet
+        (["Photo of the garden", "• Bullet", "Short"], ("", "Photo of the garden", 1)),
+    ],
+)
+def test_standalone_captions(lines, expected):
+    assert standalone_captions(lines) == expected
+
+
+# --- find_crosspost --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "This post originally appeared at Getting Smart on September 15, 2015.",
+            ("Getting Smart", date(2015, 9, 15), ""),
+        ),
+        # "the" before the publisher is dropped; abbreviated month with a dot
+        (
+            "This post originally appeared at the Clayton Christensen Institute on Sept. 8, 2015.",
+            ("Clayton Christensen Institute", date(2015, 9, 8), ""),
+        ),
+        # text after the sentence is kept
+        (
+            "This post originally appeared at Students at the Center on January 2, 2018. "
+            "Read Part 1 here.",
+            ("Students at the Center", date(2018, 1, 2), "Read Part 1 here."),
+        ),
+        # no date
+        ("This post originally appeared at EdSurge.", ("EdSurge", None, "")),
+        ("This post originally appeared on EdSurge", ("EdSurge", None, "")),
+        # other verbs and prepositions
+        (
+            "This article was originally published by the Aurora Institute on Jan. 4, 2019.",
+            ("Aurora Institute", date(2019, 1, 4), ""),
+        ),
+        (
+            "This piece was originally published on Education Week on March 3, 2017.",
+            ("Education Week", date(2017, 3, 3), ""),
+        ),
+        (
+            "This post first appeared in The Hechinger Report.",
+            ("Hechinger Report", None, ""),
+        ),
+        (
+            "This essay first appeared at KnowledgeWorks on Oct 12, 2016.",
+            ("KnowledgeWorks", date(2016, 10, 12), ""),
+        ),
+        # a publisher with " on " in its name still leaves the date separate
+        (
+            "This post originally appeared at Thoughts on Learning on May 2, 2016.",
+            ("Thoughts on Learning", date(2016, 5, 2), ""),
+        ),
+        # initials do not end the sentence
+        (
+            "This post originally appeared at U.S. News. More below.",
+            ("U.S. News", None, "More below."),
+        ),
+        # an impossible date is dropped, the publisher kept
+        (
+            "This post originally appeared at Getting Smart on February 30, 2015.",
+            ("Getting Smart", None, ""),
+        ),
+        # the sentence in the middle of a body; paragraphs keep their breaks
+        (
+            "Editor’s note. This post originally appeared at Getting Smart. Enjoy.\n\nNext.",
+            ("Getting Smart", None, "Editor’s note. Enjoy.\n\nNext."),
+        ),
+        (
+            "This post originally appeared at Getting Smart\n\n\n\nThe body.",
+            ("Getting Smart", None, "The body."),
+        ),
+    ],
+)
+def test_find_crosspost(text, expected):
+    assert find_crosspost(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "We published a report on grading last year.",
+        "The idea first appeared in a faculty meeting.",
+        "This post is about where ideas appear.",
+        # still glued to its alt text: split_glued_alt runs first
+        "CThis post originally appeared at Getting Smart.",
+    ],
+)
+def test_find_crosspost_none(text):
+    assert find_crosspost(text) is None
+
+
+# --- find_series -----------------------------------------------------------------------
+
+AGENCY = "student agency"
+CHALLENGES = "challenges and opportunities emerging in education"
+QUALITY = (
+    "Quality and Equity by Design: Charting the Course for the Next Phase of "
+    "Competency-Based Education"
+)
+
+
+def ref(title, part=None, total=None):
+    return SeriesRef(title=title, key=series_key(title), part=part, total=total)
+
+
+@pytest.mark.parametrize(
+    ("title", "paragraphs", "expected"),
+    [
+        # ordinal + "N-part series on X"
+        (
+            "A Title",
+            ["Here is the third in a three-part series on student agency."],
+            ref(AGENCY, 3, 3),
+        ),
+        # "on a series about X", no total
+        (
+            "A Title",
+            ["Hello again. Today brings the second post on a series about grading in Maine."],
+            ref("grading in Maine", 2),
+        ),
+        # "ORD and final article on X" without the word series
+        (
+            "A Title",
+            ["We close with the fourth and final article on learner profiles."],
+            ref("learner profiles", 4, 4),
+        ),
+        (
+            "A Title",
+            ["Below is the fourth and final post in the series on learner profiles."],
+            ref("learner profiles", 4, 4),
+        ),
+        # "in the blog series on the report, X": the report title is the name
+        (
+            "A Title",
+            [f"Welcome to the twelfth post in the blog series on the report, {QUALITY}."],
+            ref(QUALITY, 12),
+        ),
+        # "introductory" is part 1
+        (
+            "A Title",
+            [
+                "What follows is the introductory article to an eight-part series based on how "
+                "schools handle grading."
+            ],
+            ref("how schools handle grading", 1, 8),
+        ),
+        (
+            "A Title",
+            ["Consider this the opening post in a 5-part series on rural schools."],
+            ref("rural schools", 1, 5),
+        ),
+        # "concluding" is the total; "by PERSON" is skipped, the name follows " on "
+        (
+            "Seeding the Future of Learning Today – Part 3",
+            [
+                "This is the concluding post in a three-part series by futurist Katherine Prince "
+                "on the challenges and opportunities emerging in education. Part 1 is here."
+            ],
+            ref(CHALLENGES, 3, 3),
+        ),
+        (
+            "An Era Shift Raises Big Questions for Education – Part 1",
+            [
+                "Below, the first in a three-part series by Katherine Prince on the challenges "
+                "and opportunities emerging in education."
+            ],
+            ref(CHALLENGES, 1, 3),
+        ),
+        # "last" with no total anywhere: part unknown
+        (
+            "A Title",
+            ["This is the last post in our series on assessment."],
+            ref("assessment", None, None),
+        ),
+        # "final" in prose, the part number from the title: total = part
+        (
+            "Assessment Stories – Part 5",
+            ["This is the final post in our series on assessment."],
+            ref("assessment", 5, 5),
+        ),
+        # digit ordinals and digit totals
+        (
+            "A Title",
+            ["This is the 3rd article in a 10-part series about school culture."],
+            ref("school culture", 3, 10),
+        ),
+        # "of posts on X"
+        (
+            "A Title",
+            ["This is the second in a series of posts on peer review."],
+            ref("peer review", 2),
+        ),
+        # two mentions in one sentence: the one with an ordinal wins
+        (
+            "Micro-Credentialing at Kettle Moraine",
+            [
+                "This article belongs to part of a series on proficiency-based learning in "
+                "Wisconsin and is the eighth in a ten-part series on Kettle Moraine. "
+                "Please read the first post on Kettle Moraine before this one."
+            ],
+            ref("Kettle Moraine", 8, 10),
+        ),
+        # a membership mention alone gives a name
+        (
+            "A Title",
+            ["This article is part of a series on personalized learning in Wisconsin."],
+            ref("personalized learning in Wisconsin"),
+        ),
+        # "part N of a series": this post's part when introduced by "This is"
+        (
+            "A Title",
+            ["This is part 2 of a four-part series on math talks."],
+            ref("math talks", 2, 4),
+        ),
+        # "In part I of this three-part series": the total only; part and name from title
+        (
+            "Creating a Peer Coaching Program (Part 2)",
+            [
+                "This post originally appeared at Students at the Center. Read Part 1 here.",
+                "Mary Bellavance",
+                "In part I of this three-part series, I described how the district began.",
+            ],
+            ref("Creating a Peer Coaching Program", 2, 3),
+        ),
+        # only the first three paragraphs are read
+        (
+            "A Title",
+            ["One.", "Two.", "Three.", "This is the second in a four-part series on math."],
+            None,
+        ),
+        # a long name is cut at a word boundary near 100 characters
+        (
+            "A Title",
+            ["This is the first in a two-part series on " + "very " * 30 + "long things."],
+            ref(("very " * 20).strip(), 1, 2),
+        ),
+        # the name is cut at the sentence end, quotes kept balanced
+        (
+            "A Title",
+            ["This is the first in a four-part series on life “in the field.” More soon."],
+            ref("life “in the field”", 1, 4),
+        ),
+        # a name that is one quotation loses the quotes
+        (
+            "A Title",
+            ["This is the first in a four-part series on “real life.” More soon."],
+            ref("real life", 1, 4),
+        ),
+    ],
+)
+def test_find_series_prose(title, paragraphs, expected):
+    assert find_series(title, paragraphs) == expected
+
+
+def test_moving_toward_mastery_posts_share_a_key():
+    third = find_series(
+        "VOICES: Developing Teacher Mindsets",
+        [
+            "This is the third post in a ten-part series that aims to make concepts, themes, "
+            "and strategies described in the Moving Toward Mastery: Growing, Developing and "
+            "Sustaining Educators for Competency-Based Education report accessible and "
+            "transferable. Other articles in the series are linked below."
+        ],
+    )
+    second = find_series(
+        "Entry Points",
+        [
+            "This is the second post in a ten-part series that aims to make concepts, themes "
+            "and strategies described in the Moving Toward Mastery report accessible and "
+            "transferable. The introduction to the series is here."
+        ],
+    )
+    assert (third.part, third.total, second.part, second.total) == (3, 10, 2, 10)
+    assert third.key == second.key
+    assert third.title == second.title == "Moving Toward Mastery"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Creating a Peer Coaching Program (Part 2)", ref("Creating a Peer Coaching Program", 2)),
+        (
+            "Seeding the Future of Learning Today – Part 3",
+            ref("Seeding the Future of Learning Today", 3),
+        ),
+        (
+            "Seeding the Future of Learning Today — Part 3",
+            ref("Seeding the Future of Learning Today", 3),
+        ),
+        (
+            "Seeding the Future of Learning Today - Part 3",
+            ref("Seeding the Future of Learning Today", 3),
+        ),
+        (
+            "Seeding the Future of Learning Today: Part 3",
+            ref("Seeding the Future of Learning Today", 3),
+        ),
+        ("Grading for Equity, Part II", ref("Grading for Equity", 2)),
+        ("Grading for Equity Part IV", ref("Grading for Equity", 4)),
+        ("Grading for Equity – Part Two", ref("Grading for Equity", 2)),
+        ("Grading for Equity [Part 3 of 5]", ref("Grading for Equity", 3, 5)),
+        ("Part One: Grading for Equity", ref("Grading for Equity", 1)),
+        ("Part 2 – Grading for Equity", ref("Grading for Equity", 2)),
+    ],
+)
+def test_find_series_title_marker(title, expected):
+    assert find_series(title, []) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "paragraphs", "expected"),
+    [
+        # prose name wins over the title name; part from the title when prose has none
+        (
+            "An Era Shift Creates New Opportunities – Part 2",
+            [
+                "This series by Katherine Prince looks ahead. It is part of a series on the "
+                "future of learning."
+            ],
+            ref("future of learning", 2),
+        ),
+        # prose ordinal beats the title's number
+        (
+            "Grading Stories – Part 9",
+            ["This is the third in a three-part series on grading."],
+            ref("grading", 3, 3),
+        ),
+        # total from the title when the prose has none
+        (
+            "Grading Stories (Part 2 of 4)",
+            ["This is the second post in our series on grading."],
+            ref("grading", 2, 4),
+        ),
+        # a bare hint with a title marker: the title decides, the hint adds no part
+        (
+            "Creating a Peer Coaching Program (Part 2)",
+            ["Read Part 1 here."],
+            ref("Creating a Peer Coaching Program", 2),
+        ),
+    ],
+)
+def test_find_series_prose_and_title(title, paragraphs, expected):
+    assert find_series(title, paragraphs) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "paragraphs"),
+    [
+        # bare hints only mark membership: no name, no series
+        ("A Title", ["Read Part 1 here."]),
+        ("A Title", ["Part 1 is here; Part 2 is here."]),
+        ("A Title", ["Start the series here."]),
+        ("A Title", ["The introduction to the series is here."]),
+        ("A Title", ["Links to the other articles in the series are at the end of this post."]),
+        # "series" in a title without a part marker
+        ("Wrap-Up on the New Zealand Series", ["I’ll keep the series going next year."]),
+        # ordinary prose about a series of something else
+        ("A Title", ["The district ran a series of workshops on grading."]),
+        ("A Title", ["We attended the first in a series of workshops on grading."]),
+        ("A Title", ["This is part of a series of events on equity."]),
+        # an ordinal without a series
+        ("A Title", ["Please read the first post on Kettle Moraine before this one."]),
+        # an ordinal series mention without a name and no title marker
+        ("A Title", ["This is the second in a three-part series."]),
+        # "In part I of this series" without a title marker has no name
+        ("A Title", ["In part I of this three-part series, I wrote about coaching."]),
+        # "part" in a title that is not a part marker
+        ("Part of the Solution", []),
+        ("Students Take Part in Design", []),
+        ("", []),
+    ],
+)
+def test_find_series_none(title, paragraphs):
+    assert find_series(title, paragraphs) is None
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Kettle Moraine", "kettle moraine."),
+        ("the Moving Toward Mastery report", "Moving Toward Mastery"),
+        ("Maine’s schools", "Maines schools"),
+        ("Competency-Based Education", "competency based education"),
+    ],
+)
+def test_series_key_equal(a, b):
+    assert series_key(a) == series_key(b)
+
+
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        ("Kettle Moraine", "kettle-moraine"),
+        (QUALITY, "quality-equity-design-charting-course-next"),
+        ("A Blog Series on the Report", "a-blog-series-on-the-report"),  # all small words
+        ("", ""),
+    ],
+)
+def test_series_key(name, key):
+    assert series_key(name) == key
