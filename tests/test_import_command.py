@@ -100,7 +100,10 @@ def test_report_describes_each_post_in_source_order(tmp_path):
     document = json.loads(report.read_text())
     assert document["summary"]["created"] == 5
     titles = [post["title"] for post in document["posts"]]
-    assert titles[:2] == ["Notes From a Rural District Visit", "Grading Conversations With Families (Part 2)"]
+    assert titles[:2] == [
+        "Notes From a Rural District Visit",
+        "Grading Conversations With Families (Part 2)",
+    ]
     second = document["posts"][1]
     expected = {
         "date": "2018-03-12T12:00:00-04:00",
@@ -128,7 +131,9 @@ def test_section_option_places_the_posts():
 
 
 def test_unknown_section_is_a_clear_error():
-    with pytest.raises(CommandError, match="No section 'nope'; choose one of: k-12, higher-education"):
+    with pytest.raises(
+        CommandError, match="No section 'nope'; choose one of: k-12, higher-education"
+    ):
         run(TEXT, section="nope")
 
 
@@ -143,13 +148,15 @@ def test_unknown_section_is_a_clear_error():
 def test_a_bad_file_fails_the_whole_run_and_names_itself(tmp_path, name, content, message):
     bad = tmp_path / name
     bad.write_bytes(content)
+    report = tmp_path / "report.json"
     with pytest.raises(CommandError, match=f"{name}.*{message}.*nothing was imported"):
-        run(TEXT, bad)
+        run(TEXT, bad, report=report)
     assert not Post.objects.exists() and not Series.objects.exists()
+    assert not report.exists()
 
 
 def test_missing_path_and_directory_are_clear_errors(tmp_path):
-    with pytest.raises(CommandError, match="missing.txt: no such file"):
+    with pytest.raises(CommandError, match=r"missing\.txt: no such file"):
         run(TEXT, tmp_path / "missing.txt")
     with pytest.raises(CommandError, match="is a directory"):
         run(tmp_path)
@@ -165,3 +172,63 @@ def test_editors_changes_survive_an_unchanged_reimport():
     post.refresh_from_db()
     assert post.body == "<p>Edited by an editor.</p>"
     assert not MovedPage.objects.exists()
+
+
+WXR = FIXTURES / "wxr" / "site-export.xml"
+
+
+def test_wordpress_export_import(client, tmp_path):
+    report = tmp_path / "report.json"
+    output = run(WXR, report=report)
+    assert "created: 3, updated: 0, unchanged: 0, skipped: 1" in output
+    credit = Post.objects.get(title="Credit Rules Across Five States")
+    assert credit.section.slug == "k-12" and credit.pinned
+    assert credit.ordered_authors[0].name == "Jordan Lee"
+    assert set(credit.tags.names()) == {"State Policy", "Policy", "credit"}
+    assert credit.summary.startswith("States differ") and "The rest" not in credit.summary
+    basics = Post.objects.get(title="Seat-Time Basics")
+    assert basics.section.slug == "higher-education"
+    assert "<script>" not in basics.body and basics.summary == "A short primer on seat time."
+    upcoming = Post.objects.get(title="Coming Up: Spring Policy Roundup")
+    assert upcoming.state == "scheduled"
+    document = json.loads(report.read_text())
+    assert document["posts"][0]["comments"] == 1
+    (skipped,) = document["skipped"]
+    assert (skipped["source"], skipped["title"]) == ("site-export.xml, line 77", "About")
+    assert skipped["reason"].startswith("page")
+    assert client.get(basics.get_absolute_url()).status_code == 200
+
+
+def test_links_between_imported_posts_point_at_the_new_addresses():
+    run(WXR)
+    credit = Post.objects.get(title="Credit Rules Across Five States")
+    basics = Post.objects.get(title="Seat-Time Basics")
+    assert f'href="{basics.get_absolute_url()}"' in credit.body
+    assert 'href="https://elsewhere.example.com/report"' in credit.body
+
+
+def test_old_wordpress_addresses_redirect_to_the_new_ones(client):
+    run(WXR)
+    basics = Post.objects.get(title="Seat-Time Basics")
+    for old in ["/2017/03/20/seat-time-basics/", "/2017/03/20/seat-time-101/"]:
+        response = client.get(old)
+        assert response.status_code == 301, old
+        assert response["Location"] == basics.get_absolute_url()
+
+
+def test_wordpress_rerun_changes_nothing():
+    run(WXR)
+    before = snapshot()
+    assert "created: 0, updated: 0, unchanged: 3" in run(WXR)
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "fixture", ["bomb.xml", "external-entity.xml", "truncated.xml", "malformed.xml", "empty.xml"]
+)
+def test_bad_wordpress_exports_change_nothing(fixture):
+    run(TEXT)
+    before = snapshot()
+    with pytest.raises(CommandError, match=rf"{fixture}.*nothing was imported"):
+        run(WXR, FIXTURES / "wxr" / fixture)
+    assert snapshot() == before

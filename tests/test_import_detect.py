@@ -37,6 +37,14 @@ from blog.importers.records import SeriesRef
         ),
         ("Figure 2It’s worth a look.", ("Figure 2", "It’s worth a look.")),
         ("district mapToday, ten schools opened.", ("district map", "Today, ten schools opened.")),
+        # a lowercase file-name alt glued to any capitalised word
+        (
+            "voteStudents at the Center is hosting an award.",
+            ("vote", "Students at the Center is hosting an award."),
+        ),
+        ("macOS is installed on every laptop.", ("", "macOS is installed on every laptop.")),
+        ("eBooks are cheaper.", ("", "eBooks are cheaper.")),
+        ("voteStudents", ("", "voteStudents")),
         # a capital after lowercase inside a name is not a seam
         ("McDonald’s opened a training center.", ("", "McDonald’s opened a training center.")),
         ("iPad carts arrived in every room.", ("", "iPad carts arrived in every room.")),
@@ -108,6 +116,9 @@ PROSE = "When I started teaching, nobody talked about mastery."
         # no body after the short lines: not captions
         (["Only a heading"], ("", "", 0)),
         ([], ("", "", 0)),
+        # a lone Title Case line of five or more words is a section heading
+        (["Why Schools Should Rethink the Diploma", PROSE], ("", "", 0)),
+        (["Students at the science fair", PROSE], ("", "Students at the science fair", 1)),
         # a caption stops at the first non-caption line, even a bullet
         (["Photo of the garden", "• Bullet", "Short"], ("", "Photo of the garden", 1)),
     ],

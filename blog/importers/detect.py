@@ -112,6 +112,7 @@ _GLUE_WINDOW = 60  # the seam is near the start: alt text is short
 _MAX_ALT_WORDS = 6
 _OPENING_AT = re.compile(r"([A-Z][a-z]*)(?=[’'][a-z]+\s|,?\s)")
 _LAST_LETTERS = re.compile(r"[A-Za-z]+$")
+_FILE_NAME_ALT = re.compile(r"[a-z]{3,}")
 
 
 def split_glued_alt(paragraph: str) -> tuple[str, str]:
@@ -119,7 +120,9 @@ def split_glued_alt(paragraph: str) -> tuple[str, str]:
 
     Returns ("", paragraph) unless there is a seam: within the first ~60 characters,
     a letter or digit directly followed by an opening word (then a space, a comma or
-    an apostrophe contraction), with at most six words before it.
+    an apostrophe contraction), with at most six words before it.  A single lowercase
+    word of 3+ letters (an image file name, "voteStudents at") may precede any
+    capitalised word.
     """
     limit = min(len(paragraph), _GLUE_WINDOW + 1)
     for i in range(1, limit):
@@ -134,8 +137,12 @@ def split_glued_alt(paragraph: str) -> tuple[str, str]:
 
 def _is_seam(alt, word):
     """Whether alt + word is glued text rather than a name like "McDonald’s" or "iPad"."""
-    if word not in OPENING_WORDS or len(alt.split()) > _MAX_ALT_WORDS:
+    if len(alt.split()) > _MAX_ALT_WORDS:
         return False
+    if word not in OPENING_WORDS:
+        # "voteStudents at": a lowercase file-name alt before any capitalised word, since a
+        # paragraph never starts in lowercase ("macOS", "iPad" do not fit this shape).
+        return bool(_FILE_NAME_ALT.fullmatch(alt)) and len(word) >= 2
     # "CThis": a capital before the seam is only believable before a real word, not "I"/"A".
     if alt[-1].isupper() and len(word) < 2:
         return False
@@ -181,7 +188,17 @@ def standalone_captions(lines: list[str]) -> tuple[str, str, int]:
     consumed = taken[-1][0] + 1
     if len(taken) == 2:
         return taken[0][1], taken[1][1], consumed
+    if _reads_as_heading(taken[0][1]):
+        return "", "", 0
     return "", taken[0][1], consumed
+
+
+def _reads_as_heading(text):
+    """A lone Title Case line of five or more words opens a section; names are shorter."""
+    words = text.split()
+    long_words = [word for word in words if len(word) > 3]
+    capitalised = [word for word in long_words if word[0].isupper()]
+    return len(words) >= 5 and len(capitalised) == len(long_words)
 
 
 def _is_caption_line(text):

@@ -4,11 +4,14 @@ Each record carries a stable import key and a digest of its content: an unknown 
 a post, a known key with a new digest updates that post, an equal digest leaves it alone.
 """
 
+import hashlib
 import re
+from array import array
 from collections import Counter
 from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
@@ -39,21 +42,28 @@ def link_key(url):
     return url.rstrip("/").lower()
 
 
+def short_hash(text):
+    return hashlib.blake2b(text.encode(), digest_size=8).digest()
+
+
 class Loader:
-    def __init__(self, default_section):
+    """Per run it keeps only small fixed-size facts per post (hashes and ids), so memory
+    stays near flat however large the export; report entries go to `on_post` as they come.
+    """
+
+    def __init__(self, default_section, on_post=None):
         self.default_section = default_section
+        self.on_post = on_post
         self.sections = {section.slug: section for section in Section.objects.all()}
         self.post_type = ContentType.objects.get_for_model(Post)
         self.series = {}  # import key -> Series
-        self.series_parts = {}  # series id -> {part: post title}
+        self.series_parts = {}  # series id -> {part: post import key}
         self.authors = {}  # lowercased name -> Author
         self.tags = {}  # lowercased name -> Tag
-        self.seen_keys = {}  # import key -> source, to catch one post twice in a run
-        self.taken_slugs = set()
-        self.new_paths = {}  # link_key(old permalink) -> new path
-        self.written_ids = []
+        self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
+        self.post_ids_by_link = {}  # short hash of link_key(old permalink) -> post id
+        self.written_ids = array("q")
         self.counts = Counter()
-        self.report = []
         self.skipped = []
 
     def load(self, records):
@@ -71,19 +81,19 @@ class Loader:
 
     def load_batch(self, records):
         keys = [record.import_key for record in records]
-        existing = {post.import_key: post for post in Post.objects.filter(import_key__in=keys)}
+        found = Post.objects.filter(import_key__in=keys).select_related("section", "series")
+        existing = {post.import_key: post for post in found}
         changed = []  # (post, record, address before the change or None)
         for record in records:
-            if record.import_key in self.seen_keys:
-                self.skip(
-                    record.source, record.title, f"same post as {self.seen_keys[record.import_key]}"
-                )
+            key_hash = short_hash(record.import_key)
+            if key_hash in self.seen_keys:
+                self.skip(record.source, record.title, "the same post appeared earlier in this run")
                 continue
-            self.seen_keys[record.import_key] = record.source
+            self.seen_keys.add(key_hash)
             digest = record.digest()
             post = existing.get(record.import_key)
             if post is not None and post.import_digest == digest:
-                self.remember(post, record, "unchanged")
+                self.remember(post, record, "unchanged", post.get_absolute_url())
                 continue
             old_url = post.get_absolute_url() if post is not None and post.is_public else None
             post = post or Post(import_key=record.import_key)
@@ -91,12 +101,16 @@ class Loader:
             changed.append((post, record, old_url))
         self.assign_slugs([(post, record) for post, record, _ in changed])
         new_posts = [post for post, _, _ in changed if post.pk is None]
+        updated_posts = [post for post, _, _ in changed if post.pk is not None]
         Post.objects.bulk_create(new_posts)
-        Post.objects.bulk_update([p for p, _, _ in changed if p not in new_posts], POST_FIELDS)
+        Post.objects.bulk_update(updated_posts, POST_FIELDS)
         self.write_relations([(post, record) for post, record, _ in changed])
-        self.write_redirects(changed)
+        urls = {id(post): post.get_absolute_url() for post, _, _ in changed}
+        self.write_redirects(changed, urls)
+        created = {id(post) for post in new_posts}
         for post, record, _ in changed:
-            self.remember(post, record, "created" if post in new_posts else "updated")
+            action = "created" if id(post) in created else "updated"
+            self.remember(post, record, action, urls[id(post)])
             self.written_ids.append(post.pk)
 
     def fill(self, post, record, digest):
@@ -151,11 +165,12 @@ class Loader:
         return series, ref.part
 
     def assign_slugs(self, pairs):
-        wanted = {}
+        """Slugs for a batch: the source's own where free, else "-2", "-3"… in one query."""
+        wanted, taken = {}, set()
         for post, record in pairs:
             base = (slugify(record.slug) or slugify(record.title) or "post")[:240].strip("-")
             if post.pk and post.slug and (post.slug == base or not record.slug):
-                self.taken_slugs.add(post.slug)
+                taken.add(post.slug)
                 continue
             wanted[id(post)] = base
         candidates = {
@@ -169,9 +184,9 @@ class Loader:
                 continue
             base = wanted[id(post)]
             options = [base] + [f"{base}-{n}" for n in range(2, SLUG_TRIES + 1)]
-            free = [slug for slug in options if slug not in in_use and slug not in self.taken_slugs]
+            free = [slug for slug in options if slug not in in_use and slug not in taken]
             post.slug = free[0] if free else unique_slug(post, base)
-            self.taken_slugs.add(post.slug)
+            taken.add(post.slug)
 
     def write_relations(self, pairs):
         updated_ids = [post.pk for post, _ in pairs]
@@ -180,13 +195,21 @@ class Loader:
         bylines, tagged = [], []
         for post, record in pairs:
             for position, name in enumerate(dict.fromkeys(record.authors)):
-                bylines.append(Byline(post=post, author=self.author(name), position=position))
-            for tag in {
-                self.tag(name).pk: self.tag(name) for name in record.tags if name.strip()
-            }.values():
-                tagged.append(TaggedItem(tag=tag, content_type=self.post_type, object_id=post.pk))
-        Byline.objects.bulk_create(bylines)
-        TaggedItem.objects.bulk_create(tagged)
+                bylines.append((post.pk, self.author(name).pk, position))
+            tag_ids = dict.fromkeys(self.tag(name).pk for name in record.tags if name.strip())
+            tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in tag_ids)
+        # Plain executemany: thousands of link rows need no model instances.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"INSERT INTO {Byline._meta.db_table} (post_id, author_id, position) "
+                "VALUES (%s, %s, %s)",
+                bylines,
+            )
+            cursor.executemany(
+                f"INSERT INTO {TaggedItem._meta.db_table} (object_id, content_type_id, tag_id) "
+                "VALUES (%s, %s, %s)",
+                tagged,
+            )
 
     def author(self, name):
         key = name.strip().lower()
@@ -204,33 +227,37 @@ class Loader:
             )
         return self.tags[key]
 
-    def write_redirects(self, changed):
+    def write_redirects(self, changed, urls):
         moves = {}
         for post, record, old_url in changed:
-            new_url = post.get_absolute_url()
+            new_url = urls[id(post)]
             for old_path in [*record.old_paths, old_url]:
                 if old_path and old_path != new_url:
                     moves[old_path[:500]] = new_url
         if moves:
-            MovedPage.objects.bulk_create(
-                [MovedPage(old_path=old, new_path=new) for old, new in moves.items()],
-                update_conflicts=True,
-                unique_fields=["old_path"],
-                update_fields=["new_path"],
-            )
+            now = timezone.now()
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"INSERT INTO {MovedPage._meta.db_table} (old_path, new_path, created_at) "
+                    "VALUES (%s, %s, %s) "
+                    "ON CONFLICT (old_path) DO UPDATE SET new_path = excluded.new_path",
+                    [(old, new, now) for old, new in moves.items()],
+                )
             self.counts["redirects"] += len(moves)
 
-    def remember(self, post, record, action):
+    def remember(self, post, record, action, url):
         self.counts[action] += 1
-        if record.warnings:
-            self.counts["warnings"] += len(record.warnings)
+        self.counts["warnings"] += len(record.warnings)
         if record.old_link:
-            self.new_paths[link_key(record.old_link)] = post.get_absolute_url()
+            self.post_ids_by_link[short_hash(link_key(record.old_link))] = post.pk
+        if self.on_post is None:
+            return
         ref = record.series
-        self.report.append(
+        self.on_post(
             {
                 "title": post.title,
                 "slug": post.slug,
+                "url": url,
                 "status": post.state,
                 "action": action,
                 "source": record.source,
@@ -254,22 +281,33 @@ class Loader:
 
     def rewrite_internal_links(self):
         """Links between imported posts point at the old site; send them to the new addresses."""
-        if not self.new_paths:
+        if not self.post_ids_by_link:
             return
         for ids in batched(self.written_ids, BATCH_SIZE):
-            posts = list(Post.objects.filter(pk__in=ids).only("pk", "body"))
+            with_links = Post.objects.filter(pk__in=ids, body__contains="href=")
+            bodies = dict(with_links.values_list("pk", "body"))
+            targets = {}  # old href -> post id
+            for body in bodies.values():
+                for href in HREF.findall(body):
+                    if target := self.post_ids_by_link.get(short_hash(link_key(href))):
+                        targets[href] = target
+            if not targets:
+                continue
+            linked = Post.objects.filter(pk__in=set(targets.values()))
+            linked = linked.only("slug", "publish_at", "created_at")
+            urls = {p.pk: p.get_absolute_url() for p in linked}
+            new_hrefs = {href: urls[target] for href, target in targets.items()}
+
+            def new_href(match, new_hrefs=new_hrefs):
+                return f'href="{new_hrefs.get(match[1], match[1])}"'
+
             rewritten = []
-            for post in posts:
-                body = HREF.sub(self._new_href, post.body)
-                if body != post.body:
-                    post.body = body
-                    rewritten.append(post)
+            for pk, body in bodies.items():
+                new_body = HREF.sub(new_href, body)
+                if new_body != body:
+                    rewritten.append(Post(pk=pk, body=new_body))
             Post.objects.bulk_update(rewritten, ["body"])
             self.counts["links_rewritten"] += len(rewritten)
-
-    def _new_href(self, match):
-        new_path = self.new_paths.get(link_key(match.group(1)))
-        return f'href="{new_path}"' if new_path else match.group(0)
 
     def summary(self):
         return {

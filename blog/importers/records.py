@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 
@@ -10,9 +10,12 @@ class ArchiveError(Exception):
     """A source that cannot be imported; the message says where and what is wrong."""
 
     def __init__(self, source, message, line=None):
-        self.source, self.line = str(source), line
+        self.source, self.message, self.line = str(source), message, line
         where = f"{self.source}, line {line}" if line else self.source
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # crosses from the parsing process intact
+        return ArchiveError, (self.source, self.message, self.line)
 
 
 @dataclass
@@ -53,11 +56,16 @@ class PostRecord:
 
     def digest(self):
         """Changes when anything the loader writes changes; equal digests mean unchanged."""
-        data = asdict(self)
-        for volatile in ("source", "warnings", "comment_count"):
-            data.pop(volatile)
-        payload = json.dumps(data, sort_keys=True, default=str).encode()
+        data = {key: value for key, value in vars(self).items() if key not in VOLATILE}
+        payload = json.dumps(data, sort_keys=True, default=_plain).encode()
         return hashlib.sha256(payload).hexdigest()
+
+
+VOLATILE = {"source", "warnings", "comment_count"}  # reported, not written to the post
+
+
+def _plain(value):
+    return vars(value) if isinstance(value, SeriesRef) else value.isoformat()
 
 
 @dataclass

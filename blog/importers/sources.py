@@ -1,11 +1,21 @@
 """Which parser reads a file: chosen by the caller or sniffed from its first bytes."""
 
+import multiprocessing
+from itertools import islice
 from pathlib import Path
 
 from blog.importers import text_archive, wxr
 from blog.importers.records import ArchiveError
 
 FORMATS = ("auto", "text", "wxr")
+BATCH = 200
+QUEUE_BATCHES = 8
+
+
+def batched(items, size):
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def check_path(path):
@@ -31,5 +41,40 @@ def records_from(path, *, source_format, time_zone):
     if source_format == "auto":
         source_format = sniff(path)
     if source_format == "wxr":
-        return wxr.parse_wxr(path, time_zone=time_zone)
+        return in_parallel(path, wxr.parse_wxr, time_zone=time_zone)
     return iter(text_archive.parse_text_archive(path, time_zone=time_zone))
+
+
+def in_parallel(path, parse, **options):
+    """Run `parse` in a child process, so reading the XML and writing posts use two cores.
+
+    Records come over a bounded queue in batches: memory stays flat, and an ArchiveError
+    in the child is raised here, where the transaction can roll back.
+    """
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=QUEUE_BATCHES)
+
+    def produce():
+        try:
+            for batch in batched(parse(path, **options), BATCH):
+                queue.put(("items", batch))
+            queue.put(("done", None))
+        except ArchiveError as error:
+            queue.put(("error", error))
+        except Exception as error:  # anything unexpected still names the file
+            queue.put(("error", ArchiveError(path, f"could not be read ({error!r})")))
+
+    child = context.Process(target=produce, daemon=True)
+    child.start()
+    try:
+        while True:
+            kind, payload = queue.get()
+            if kind == "error":
+                raise payload
+            if kind == "done":
+                return
+            yield from payload
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()

@@ -1,5 +1,5 @@
-import json
 import sys
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -9,6 +9,7 @@ from tqdm import tqdm
 
 from blog.importers.loader import Loader
 from blog.importers.records import ArchiveError, PostRecord
+from blog.importers.report import JsonReport
 from blog.importers.sources import FORMATS, check_path, records_from
 from blog.models import Section
 
@@ -26,7 +27,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--section", default="k-12", help="section slug for posts the source does not place"
         )
-        parser.add_argument("--dry-run", action="store_true", help="report everything, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="report everything, write nothing"
+        )
         parser.add_argument("--report", type=Path, help="write a JSON report to this file")
 
     def handle(self, *args, paths, source_format, section, dry_run, report, **options):
@@ -34,31 +37,48 @@ class Command(BaseCommand):
         if default_section is None:
             known = ", ".join(Section.objects.values_list("slug", flat=True))
             raise CommandError(f"No section {section!r}; choose one of: {known}.")
+        verbosity = options["verbosity"]
+        json_report = None
         try:
             for path in paths:
                 check_path(path)
-            loader = self.run(paths, source_format, default_section, dry_run, options["verbosity"])
+            json_report = JsonReport(report) if report else None
+            loader = Loader(default_section, on_post=self.reporter(json_report, verbosity))
+            started = time.perf_counter()
+            self.run(loader, paths, source_format, dry_run, verbosity)
         except ArchiveError as error:
+            if json_report:
+                json_report.discard()
             raise CommandError(f"{error} — nothing was imported.") from None
         summary = loader.summary()
-        if report:
-            document = {"posts": loader.report, "skipped": loader.skipped, "summary": summary}
-            report.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-        self.print_summary(loader, summary, dry_run, options["verbosity"])
+        summary["seconds"] = round(time.perf_counter() - started, 2)
+        if json_report:
+            json_report.finish(loader.skipped, summary)
+        self.print_summary(summary, dry_run)
 
-    def run(self, paths, source_format, default_section, dry_run, verbosity):
-        loader = Loader(default_section)
+    def reporter(self, json_report, verbosity):
+        def on_post(entry):
+            if json_report:
+                json_report.add(entry)
+            if verbosity > 1:
+                for warning in entry["warnings"]:
+                    self.stdout.write(self.style.WARNING(f"{entry['source']}: {warning}"))
+
+        return on_post if json_report or verbosity > 1 else None
+
+    def run(self, loader, paths, source_format, dry_run, verbosity):
         show_progress = verbosity > 0 and sys.stderr.isatty()
         with transaction.atomic(), tqdm(unit=" posts", disable=not show_progress) as progress:
             for path in paths:
                 progress.set_description(Path(path).name)
-                items = records_from(path, source_format=source_format, time_zone=settings.TIME_ZONE)
+                items = records_from(
+                    path, source_format=source_format, time_zone=settings.TIME_ZONE
+                )
                 for written in loader.load(self.posts_only(items, loader)):
                     progress.update(written)
             loader.finish()
             if dry_run:
                 transaction.set_rollback(True)
-        return loader
 
     def posts_only(self, items, loader):
         for item in items:
@@ -67,11 +87,10 @@ class Command(BaseCommand):
             else:
                 loader.skip(item.source, item.title, item.reason)
 
-    def print_summary(self, loader, summary, dry_run, verbosity):
-        if verbosity > 1:
-            for entry in loader.report:
-                for warning in entry["warnings"]:
-                    self.stdout.write(self.style.WARNING(f"{entry['source']}: {warning}"))
+    def print_summary(self, summary, dry_run):
         line = ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in summary.items())
+        read = sum(summary[name] for name in ("created", "updated", "unchanged"))
+        if read and summary["seconds"]:
+            line += f" ({read / summary['seconds']:.0f} posts/s)"
         prefix = "Dry run (nothing written). " if dry_run else ""
         self.stdout.write(self.style.SUCCESS(f"{prefix}{line}"))
