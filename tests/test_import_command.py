@@ -232,3 +232,34 @@ def test_bad_wordpress_exports_change_nothing(fixture):
     with pytest.raises(CommandError, match=rf"{fixture}.*nothing was imported"):
         run(WXR, FIXTURES / "wxr" / fixture)
     assert snapshot() == before
+
+
+def test_parts_of_one_series_in_different_files_join_one_series(tmp_path):
+    first = tmp_path / "2019-01.txt"
+    first.write_text(
+        "An Era of Change – Part 1\n\nJanuary 4, 2019 by\n\n"
+        "This is the first in a three-part series on the future of school design.\n\n"
+        "Print Friendly\n"
+    )
+    second = tmp_path / "2019-02.txt"
+    second.write_text(
+        "New Roles for Teachers – Part 2\n\nJanuary 7, 2019 by\n\n"
+        "This is the second in a three-part series on the future of school design.\n\n"
+        "Print Friendly\n"
+    )
+    run(first)
+    run(second)
+    (series,) = Series.objects.all()
+    assert series.planned_parts == 3
+    assert list(series.posts.order_by("series_part").values_list("series_part", flat=True)) == [1, 2]
+
+
+def test_format_option_overrides_sniffing():
+    with pytest.raises(CommandError, match="no entries found"):
+        run(WXR, source_format="text")
+    assert not Post.objects.exists()
+
+
+def test_wordpress_export_with_bad_bytes_names_the_line():
+    with pytest.raises(CommandError, match=r"invalid-utf8\.xml, line \d+"):
+        run(FIXTURES / "wxr" / "invalid-utf8.xml")
