@@ -251,7 +251,10 @@ def test_parts_of_one_series_in_different_files_join_one_series(tmp_path):
     run(second)
     (series,) = Series.objects.all()
     assert series.planned_parts == 3
-    assert list(series.posts.order_by("series_part").values_list("series_part", flat=True)) == [1, 2]
+    assert list(series.posts.order_by("series_part").values_list("series_part", flat=True)) == [
+        1,
+        2,
+    ]
 
 
 def test_format_option_overrides_sniffing():
