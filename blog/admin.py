@@ -5,7 +5,7 @@ from django.forms import BaseInlineFormSet
 from django.utils.html import format_html
 
 from blog.models import Author, Byline, Post, Section, Series
-from competencyworks.admin import PublishableAdmin, StampedAdmin, TagSuggestMixin
+from competencyworks.admin import PublishableAdmin, RevisionAdmin, StampedAdmin, TagSuggestMixin
 
 
 @admin.register(Section)
@@ -88,7 +88,8 @@ class BylineInline(admin.TabularInline):
 
 
 @admin.register(Post)
-class PostAdmin(TagSuggestMixin, PublishableAdmin):
+class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
+    compared_fields = ["title", "slug", "section", "status", "publish_at", "body", "excerpt"]
     list_display = ["title", "section", "state_badge", "publish_at", "series", "series_part"]
     list_filter = [
         "status",

@@ -1,3 +1,4 @@
+import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -197,6 +198,7 @@ class PostQuerySet(PublishedQuerySet):
         )
 
 
+@reversion.register(follow=["bylines"], exclude=["summary", "import_digest"])
 class Post(Publishable):
     """A blog post. Editors write it in the admin; staff also import archives into it."""
 
@@ -317,6 +319,7 @@ class Post(Publishable):
         return self.crosspost_url or None
 
 
+@reversion.register()
 class Byline(models.Model):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bylines")
     author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="bylines")

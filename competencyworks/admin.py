@@ -1,12 +1,20 @@
+import reversion
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
+from reversion.admin import VersionAdmin
 from taggit.models import Tag
 
+from competencyworks import revisions
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status
 from competencyworks.widgets import TagSuggestWidget
@@ -57,6 +65,111 @@ class TagSuggestMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+class RevisionAdmin(VersionAdmin):
+    """Every admin save is a revision (who, when, comment); history, compare and restore.
+
+    The form remembers which revision the editor started from: if someone else saved in
+    the meantime, the save is refused with a clear message and the editor's text is kept.
+    """
+
+    change_form_template = "admin/revisions/change_form.html"
+    object_history_template = "admin/revisions/object_history.html"
+    compared_fields = None  # default: every field django-reversion stores
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+        started_from = revisions.latest_version_id(obj)
+
+        class GuardedForm(form_class):
+            base_version = forms.IntegerField(
+                widget=forms.HiddenInput, required=False, initial=started_from
+            )
+            change_comment = forms.CharField(
+                label="Change note",
+                required=False,
+                max_length=200,
+                help_text="Optional: what you changed, for the history.",
+            )
+
+            def clean(self):
+                cleaned = super().clean()
+                started = cleaned.get("base_version")  # absent when restoring an old version
+                current = revisions.latest_version_id(self.instance)
+                if self.instance.pk and started is not None and current and current != started:
+                    newer = revisions.versions_of(self.instance).first()
+                    # Next time the editor saves, they do so knowing about the newer version.
+                    self.data = self.data.copy()
+                    self.data[self.add_prefix("base_version")] = current
+                    who = newer.revision.user or "someone"
+                    raise ValidationError(
+                        f"{who} saved this while you were editing "
+                        f"({newer.revision.date_created:%Y-%m-%d %H:%M}). Your changes are "
+                        "still below and nothing was saved: open the history in a new tab "
+                        "to see what changed, then save again to keep your version."
+                    )
+                return cleaned
+
+        return GuardedForm
+
+    def save_model(self, request, obj, form, change):
+        if comment := form.cleaned_data.get("change_comment"):
+            reversion.set_comment(comment)
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        opts = self.model._meta
+        name = f"{opts.app_label}_{opts.model_name}_compare"
+        view = self.admin_site.admin_view(self.compare_view)
+        return [path("<path:object_id>/history/compare/", view, name=name), *super().get_urls()]
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        opts = self.model._meta
+        revision_url = f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_revision"
+        entries = [
+            {"version": version, "url": reverse(revision_url, args=(quote(obj.pk), version.pk))}
+            for version in revisions.versions_of(obj)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"History: {obj}",
+            "subtitle": None,
+            "opts": opts,
+            "module_name": capfirst(opts.verbose_name_plural),
+            "object": obj,
+            "entries": entries,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, self.object_history_template, context)
+
+    def compare_view(self, request, object_id):
+        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        versions = revisions.versions_of(obj)
+        try:
+            old = versions.get(pk=int(request.GET.get("from", "")))
+            new = versions.get(pk=int(request.GET.get("to", "")))
+        except (ValueError, versions.model.DoesNotExist):
+            messages.error(request, "Choose two versions of this record to compare.")
+            return self.history_view(request, object_id)
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        fields = self.compared_fields or list(new.field_dict)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "object": obj,
+            "title": f"Compare versions of {obj}",
+            "old": old,
+            "new": new,
+            "changes": revisions.compare(old, new, fields),
+        }
+        return TemplateResponse(request, "admin/revisions/compare.html", context)
+
+
 class PublishableAdmin(StampedAdmin):
     """Status column, filters and bulk publish / unpublish for publishable models."""
 
@@ -77,7 +190,7 @@ class PublishableAdmin(StampedAdmin):
             if item.publish_at and item.publish_at < now:
                 item.publish_at = None
             item.updated_by = request.user
-            item.save()
+            self.save_with_revision(request, item, "Published from the list.")
             changed += 1
         self.message_user(request, f"Published {changed} item(s).", messages.SUCCESS)
 
@@ -87,9 +200,18 @@ class PublishableAdmin(StampedAdmin):
         for item in queryset.filter(status=Status.PUBLISHED):
             item.status = Status.DRAFT
             item.updated_by = request.user
-            item.save()
+            self.save_with_revision(request, item, "Moved back to draft from the list.")
             changed += 1
         self.message_user(request, f"Moved {changed} item(s) back to draft.", messages.SUCCESS)
+
+    def save_with_revision(self, request, item, comment):
+        if not reversion.is_registered(type(item)):
+            item.save()
+            return
+        with reversion.create_revision():
+            item.save()
+            reversion.set_user(request.user)
+            reversion.set_comment(comment)
 
 
 @admin.register(MovedPage)

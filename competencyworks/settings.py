@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "imagekit",
     "taggit",
+    "reversion",
     "competencyworks",
     "blog",
     "wiki",

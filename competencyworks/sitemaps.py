@@ -2,6 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from blog.sitemaps import PostSitemap, SeriesSitemap
+from wiki.sitemaps import PageSitemap, ResourceSitemap, TopicSitemap
 
 
 class StaticSitemap(Sitemap):
@@ -9,10 +10,24 @@ class StaticSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["home", "blog:list", "blog:series-index"]
+        return [
+            "home",
+            "blog:list",
+            "blog:series-index",
+            "wiki:library",
+            "wiki:pages",
+            "wiki:topics",
+        ]
 
     def location(self, name):
         return reverse(name)
 
 
-sitemaps = {"pages": StaticSitemap, "posts": PostSitemap, "series": SeriesSitemap}
+sitemaps = {
+    "pages": StaticSitemap,
+    "posts": PostSitemap,
+    "series": SeriesSitemap,
+    "resources": ResourceSitemap,
+    "wiki-pages": PageSitemap,
+    "topics": TopicSitemap,
+}

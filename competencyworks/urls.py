@@ -14,6 +14,7 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("blog/", include("blog.urls")),
+    path("wiki/", include("wiki.urls")),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),

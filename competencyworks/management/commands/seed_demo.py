@@ -13,6 +13,7 @@ from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
 from competencyworks.html import excerpt
 from competencyworks.publishing import Status
+from wiki import demo as wiki_demo
 
 WORDS = [
     "learning",
@@ -61,8 +62,8 @@ WORDS = [
 
 class Command(BaseCommand):
     help = (
-        "Load the demo content (idempotent). With --posts N, also add N synthetic published "
-        "posts with authors, tags and series, in bulk, for benchmarks."
+        "Load the demo content of the blog and the wiki (idempotent). With --posts N, also add "
+        "N synthetic published posts with authors, tags and series, in bulk, for benchmarks."
     )
 
     def add_arguments(self, parser):
@@ -74,7 +75,8 @@ class Command(BaseCommand):
             raise CommandError("--posts must be zero or more.")
         with transaction.atomic():
             created = self.load_demo()
-        self.stdout.write(f"Demo content: {created} post(s) created.")
+            resources = wiki_demo.load()
+        self.stdout.write(f"Demo content: {created} post(s) and {resources} resource(s) created.")
         if posts:
             started = time.perf_counter()
             self.add_synthetic(posts, random.Random(seed))

@@ -1,0 +1,76 @@
+"""History, comparison and conflict checks on top of django-reversion.
+
+django-reversion stores a serialised copy of each record at every admin save (who, when,
+comment) and restores any of them; this module adds what it lacks: readable diffs of two
+versions, and knowing which version an editor started from.
+"""
+
+import difflib
+import re
+
+from django.utils.html import format_html, format_html_join
+from reversion.models import Version
+
+CONTEXT_LINES = 2
+_LINE_BREAKS = re.compile(r"\n|(?<=</p>)|(?<=</li>)|(?<=</h[1-6]>)|(?<=<br>)")
+
+
+def versions_of(obj):
+    """Newest first, with who saved each."""
+    return Version.objects.get_for_object(obj).select_related("revision__user")
+
+
+def latest_version_id(obj):
+    if obj is None or obj.pk is None:
+        return 0
+    return versions_of(obj).values_list("pk", flat=True).first() or 0
+
+
+def split_lines(value):
+    """Lines to compare: source lines, and for one-line HTML bodies, each block."""
+    text = "" if value is None else str(value)
+    return [line for line in _LINE_BREAKS.split(text) if line.strip()] or [""]
+
+
+def diff_rows(old, new):
+    """[(kind, text)] with kind in equal / removed / added / gap, for two values."""
+    old_lines, new_lines = split_lines(old), split_lines(new)
+    rows = []
+    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
+    for group in matcher.get_grouped_opcodes(CONTEXT_LINES):
+        if rows:
+            rows.append(("gap", "…"))
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                rows.extend(("equal", line) for line in old_lines[i1:i2])
+            else:
+                rows.extend(("removed", line) for line in old_lines[i1:i2])
+                rows.extend(("added", line) for line in new_lines[j1:j2])
+    return rows
+
+
+def diff_html(old, new):
+    rows = diff_rows(old, new)
+    if not rows:
+        return format_html('<p class="diff-none">{}</p>', "No change.")
+    signs = {"equal": " ", "removed": "−", "added": "+", "gap": "…"}
+    body = format_html_join(
+        "",
+        '<tr class="diff-{}"><td class="diff-sign" aria-hidden="true">{}</td><td>{}{}</td></tr>',
+        (
+            (kind, signs[kind], {"removed": "Removed: ", "added": "Added: "}.get(kind, ""), line)
+            for kind, line in rows
+        ),
+    )
+    return format_html('<table class="diff">{}</table>', body)
+
+
+def compare(old_version, new_version, fields):
+    """[(field name, diff HTML)] for the fields whose values differ between two versions."""
+    old_fields, new_fields = old_version.field_dict, new_version.field_dict
+    changes = []
+    for name in fields:
+        old_value, new_value = old_fields.get(name), new_fields.get(name)
+        if old_value != new_value:
+            changes.append((name, diff_html(old_value, new_value)))
+    return changes

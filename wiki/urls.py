@@ -1,0 +1,19 @@
+from django.urls import path
+
+from wiki import views
+
+app_name = "wiki"
+
+urlpatterns = [
+    path("", views.LibraryView.as_view(), name="library"),
+    path("feed/", views.ResourceFeed(), name="feed"),
+    path("feed/atom/", views.AtomResourceFeed(), name="feed-atom"),
+    path("resources/<slug:slug>/", views.ResourceView.as_view(), name="resource"),
+    path("pages/", views.PageListView.as_view(), name="pages"),
+    path("pages/missing/", views.MissingPageView.as_view(), name="missing-page"),
+    path("pages/<slug:slug>/", views.PageView.as_view(), name="page"),
+    path("pages/<slug:slug>/history/", views.PageHistoryView.as_view(), name="page-history"),
+    path("pages/<slug:slug>/compare/", views.PageDiffView.as_view(), name="page-diff"),
+    path("topics/", views.TopicListView.as_view(), name="topics"),
+    path("topics/<slug:slug>/", views.TopicView.as_view(), name="topic"),
+]

@@ -1,0 +1,197 @@
+from django.contrib.syndication.views import Feed
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.feedgenerator import Atom1Feed
+from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
+
+from blog.models import Post
+from competencyworks import revisions
+from wiki import markup
+from wiki.filters import ResourceFilter, facets
+from wiki.models import Page, Resource, Topic, descendant_ids, topic_tree
+
+RESOURCES_PER_PAGE = 20
+
+
+class PreviewMixin:
+    """Readers see published items; staff who may change them also see drafts, never cached."""
+
+    def get_queryset(self):
+        model = self.model._meta
+        if self.request.user.has_perm(f"{model.app_label}.change_{model.model_name}"):
+            return self.model.objects.all()
+        return self.model.objects.published()
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if not self.object.is_public:
+            add_never_cache_headers(response)
+        return response
+
+
+class LibraryView(FilterView):
+    template_name = "wiki/library.html"
+    filterset_class = ResourceFilter
+    paginate_by = RESOURCES_PER_PAGE
+    context_object_name = "resources"
+
+    def get_queryset(self):
+        return Resource.objects.published().for_cards().order_by("title")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        results = self.object_list if self.filterset.is_valid() else Resource.objects.none()
+        context["facets"] = facets(results)
+        return context
+
+
+class ResourceView(PreviewMixin, DetailView):
+    model = Resource
+    template_name = "wiki/resource_detail.html"
+    context_object_name = "resource"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("topics", "tags")
+
+    def get_context_data(self, **kwargs):
+        resource = self.object
+        address = resource.url.split("://", 1)[-1].rstrip("/")
+        tag_ids = [tag.pk for tag in resource.tags.all()]
+        # Posts that link to it, or that share its tags.
+        citing = Post.objects.published().filter(Q(body__contains=address) | Q(tags__in=tag_ids))
+        return super().get_context_data(
+            related=Resource.objects.published().related_to(resource),
+            citing_posts=citing.distinct().order_by("-publish_at")[:5],
+            **kwargs,
+        )
+
+
+class PageListView(ListView):
+    template_name = "wiki/page_list.html"
+    context_object_name = "pages"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Page.objects.published().only("title", "slug", "summary")
+
+
+class PageView(PreviewMixin, DetailView):
+    model = Page
+    template_name = "wiki/page_detail.html"
+    context_object_name = "page"
+
+    def get_queryset(self):
+        return super().get_queryset().prefetch_related("topics", "tags", "links")
+
+    def get_context_data(self, **kwargs):
+        page = self.object
+        keys = [link.target_key for link in page.links.all()]
+        body = markup.resolve_links(page.body_html, Page.objects.urls_for(keys))
+        return super().get_context_data(
+            body=body,
+            linked_from=Page.objects.linking_to(page).only("title", "slug"),
+            **kwargs,
+        )
+
+
+class PageHistoryView(DetailView):
+    template_name = "wiki/page_history.html"
+    context_object_name = "page"
+
+    def get_queryset(self):
+        return Page.objects.published()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(versions=revisions.versions_of(self.object), **kwargs)
+
+
+class PageDiffView(DetailView):
+    template_name = "wiki/page_diff.html"
+    context_object_name = "page"
+
+    def get_queryset(self):
+        return Page.objects.published()
+
+    def get_context_data(self, **kwargs):
+        versions = revisions.versions_of(self.object)
+        try:
+            chosen = [versions.get(pk=int(self.request.GET[key])) for key in ("from", "to")]
+        except (KeyError, ValueError, versions.model.DoesNotExist):
+            raise Http404("Choose two versions of this page to compare.") from None
+        old, new = sorted(chosen, key=lambda version: version.revision.date_created)
+        return super().get_context_data(
+            old=old, new=new, changes=revisions.compare(old, new, ["title", "body"]), **kwargs
+        )
+
+
+class MissingPageView(TemplateView):
+    """Where a red [[link]] leads: staff start the page, readers learn it is not written yet."""
+
+    template_name = "wiki/page_missing.html"
+
+    def get(self, request, *args, **kwargs):
+        title = request.GET.get("title", "").strip()[:200]
+        existing = Page.objects.published().filter(title_key=markup.title_key(title)).first()
+        if title and existing:
+            return redirect(existing)
+        if title and request.user.has_perm("wiki.add_page"):
+            return redirect(f"{reverse('admin:wiki_page_add')}?{request.GET.urlencode()}")
+        response = super().get(request, *args, title=title, **kwargs)
+        response.status_code = 404
+        return response
+
+
+class TopicListView(TemplateView):
+    template_name = "wiki/topic_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tree=topic_tree(), **kwargs)
+
+
+class TopicView(DetailView):
+    model = Topic
+    template_name = "wiki/topic_detail.html"
+    context_object_name = "topic"
+
+    def get_context_data(self, **kwargs):
+        ids = descendant_ids(self.object)
+        resources = Resource.objects.published().filter(topics__in=ids).distinct()
+        pages = Page.objects.published().filter(topics__in=ids).distinct()
+        return super().get_context_data(
+            resources=resources.for_cards().order_by("title")[:100],
+            pages=pages.only("title", "slug", "summary").order_by("title"),
+            subtopics=self.object.children.all(),
+            **kwargs,
+        )
+
+
+class ResourceFeed(Feed):
+    title = "CompetencyWorks: new in the resource library"
+    description = "Reports, tools and other resources newly added to the library."
+
+    def link(self):
+        return reverse("wiki:library")
+
+    def items(self):
+        return Resource.objects.published().prefetch_related("tags").order_by("-publish_at")[:20]
+
+    def item_title(self, resource):
+        return f"{resource.title} ({resource.get_kind_display()})"
+
+    def item_description(self, resource):
+        return resource.summary
+
+    def item_pubdate(self, resource):
+        return resource.publish_at
+
+    def item_categories(self, resource):
+        return [tag.name for tag in resource.tags.all()]
+
+
+class AtomResourceFeed(ResourceFeed):
+    feed_type = Atom1Feed
+    subtitle = ResourceFeed.description
