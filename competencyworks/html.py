@@ -45,3 +45,17 @@ def plain_text(html):
 
 def excerpt(html, words=45):
     return Truncator(plain_text(html)).words(words, truncate="…")
+
+
+HREF = re.compile(r'href="([^"]+)"')
+
+
+def link_key(url):
+    """A URL without scheme, "www.", fragment or trailing slash, lowercased: for matching links."""
+    url = re.sub(r"^https?://(www\.)?", "", html_lib.unescape(url).strip(), flags=re.I)
+    return url.split("#")[0].rstrip("/").lower()
+
+
+def linked_keys(html):
+    """link_key of every href in a piece of HTML."""
+    return {link_key(href) for href in HREF.findall(html or "")}

@@ -13,7 +13,7 @@ class ResourceFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Title or publisher")
     kind = django_filters.ChoiceFilter(choices=Kind.choices, empty_label="Any kind")
     topic = django_filters.ModelChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic",
+        queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic",
         empty_label="Any topic",
     )  # fmt: skip
     year = django_filters.NumberFilter(

@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
-from competencyworks.html import excerpt
+from competencyworks.html import excerpt, link_key
 from competencyworks.publishing import Publishable, PublishedQuerySet, unique_slug
 from wiki import markup
 
@@ -125,6 +125,7 @@ class Resource(Publishable):
     link_error = models.CharField(max_length=300, blank=True, editable=False)
     link_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     link_worked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    url_key = models.CharField(max_length=1000, editable=False, default="", db_index=True)
 
     objects = ResourceQuerySet.as_manager()
 
@@ -142,6 +143,7 @@ class Resource(Publishable):
     def save(self, *args, **kwargs):
         if not self.slug:
             self.slug = unique_slug(self, self.title)
+        self.url_key = link_key(self.url)
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -215,3 +217,18 @@ class PageLink(models.Model):
 
     def __str__(self):
         return f"{self.source} → [[{self.target_key}]]"
+
+
+class Citation(models.Model):
+    """A blog post whose body links to a resource; kept current when either is saved."""
+
+    post = models.ForeignKey("blog.Post", on_delete=models.CASCADE, related_name="citations")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="citations")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "resource"], name="wiki_citation_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.post} cites {self.resource}"

@@ -44,8 +44,8 @@ class LibraryView(FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        results = self.object_list if self.filterset.is_valid() else Resource.objects.none()
-        context["facets"] = facets(results)
+        # object_list is already empty when a filter value is invalid.
+        context["facets"] = facets(self.object_list)
         return context
 
 
@@ -59,10 +59,11 @@ class ResourceView(PreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         resource = self.object
-        address = resource.url.split("://", 1)[-1].rstrip("/")
         tag_ids = [tag.pk for tag in resource.tags.all()]
         # Posts that link to it, or that share its tags.
-        citing = Post.objects.published().filter(Q(body__contains=address) | Q(tags__in=tag_ids))
+        citing = Post.objects.published().filter(
+            Q(citations__resource=resource) | Q(tags__in=tag_ids)
+        )
         return super().get_context_data(
             related=Resource.objects.published().related_to(resource),
             citing_posts=citing.distinct().order_by("-publish_at")[:5],

@@ -5,7 +5,6 @@ a post, a known key with a new digest updates that post, an equal digest leaves 
 """
 
 import hashlib
-import re
 from array import array
 from collections import Counter
 from itertools import islice
@@ -17,6 +16,8 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from blog.models import Author, Byline, Post, Section, Series
+from blog.signals import posts_imported
+from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status, unique_slug
 
@@ -27,19 +28,12 @@ POST_FIELDS = [
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
     "excerpt_only", "image_alt", "image_caption", "image_source_url", "import_digest",
 ]  # fmt: skip
-HREF = re.compile(r'href="([^"]+)"')
 
 
 def batched(items, size):
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
-
-
-def link_key(url):
-    """An old permalink without scheme, "www." or trailing slash, for matching links."""
-    url = re.sub(r"^https?://(www\.)?", "", url.strip()).split("#")[0]
-    return url.rstrip("/").lower()
 
 
 def short_hash(text):
@@ -74,6 +68,7 @@ class Loader:
 
     def finish(self):
         self.rewrite_internal_links()
+        posts_imported.send(sender=Post, post_ids=self.written_ids)
 
     def skip(self, source, title, reason):
         self.skipped.append({"source": source, "title": title, "reason": reason})
