@@ -266,3 +266,15 @@ def test_format_option_overrides_sniffing():
 def test_wordpress_export_with_bad_bytes_names_the_line():
     with pytest.raises(CommandError, match=r"invalid-utf8\.xml, line \d+"):
         run(FIXTURES / "wxr" / "invalid-utf8.xml")
+
+
+def test_imported_posts_that_link_to_a_resource_are_listed_on_it(client):
+    from wiki.models import Resource
+
+    resource = Resource.objects.create(
+        title="An Outside Report", url="https://elsewhere.example.com/report/", status="published"
+    )
+    run(WXR)
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert "Credit Rules Across Five States" in page
+    assert "Seat-Time Basics" not in page
