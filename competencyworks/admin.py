@@ -4,8 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -101,9 +100,10 @@ class RevisionAdmin(VersionAdmin):
                     self.data = self.data.copy()
                     self.data[self.add_prefix("base_version")] = current
                     who = newer.revision.user or "someone"
+                    when = timezone.localtime(newer.revision.date_created)
                     raise ValidationError(
                         f"{who} saved this while you were editing "
-                        f"({newer.revision.date_created:%Y-%m-%d %H:%M}). Your changes are "
+                        f"({when:%Y-%m-%d %H:%M}). Your changes are "
                         "still below and nothing was saved: open the history in a new tab "
                         "to see what changed, then save again to keep your version."
                     )
@@ -112,9 +112,22 @@ class RevisionAdmin(VersionAdmin):
         return GuardedForm
 
     def save_model(self, request, obj, form, change):
-        if comment := form.cleaned_data.get("change_comment"):
-            reversion.set_comment(comment)
+        request.revision_note = form.cleaned_data.get("change_comment", "")
         super().save_model(request, obj, form, change)
+
+    # django-reversion writes the admin's change message as the comment after save_model;
+    # the editor's own note, when given, replaces it.
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        if note := getattr(request, "revision_note", ""):
+            reversion.set_comment(note)
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        if note := getattr(request, "revision_note", ""):
+            reversion.set_comment(note)
+        return entry
 
     def get_urls(self):
         opts = self.model._meta
@@ -123,7 +136,9 @@ class RevisionAdmin(VersionAdmin):
         return [path("<path:object_id>/history/compare/", view, name=name), *super().get_urls()]
 
     def history_view(self, request, object_id, extra_context=None):
-        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with that id.")
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         opts = self.model._meta
@@ -145,7 +160,9 @@ class RevisionAdmin(VersionAdmin):
         return TemplateResponse(request, self.object_history_template, context)
 
     def compare_view(self, request, object_id):
-        obj = get_object_or_404(self.model, pk=unquote(object_id))
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404(f"No {self.model._meta.verbose_name} with that id.")
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
         versions = revisions.versions_of(obj)
