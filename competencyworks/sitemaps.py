@@ -2,6 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from blog.sitemaps import PostSitemap, SeriesSitemap
+from policy.sitemaps import EntrySitemap, StateSitemap
 from wiki.sitemaps import PageSitemap, ResourceSitemap, TopicSitemap
 
 
@@ -30,4 +31,6 @@ sitemaps = {
     "resources": ResourceSitemap,
     "wiki-pages": PageSitemap,
     "topics": TopicSitemap,
+    "policy-entries": EntrySitemap,
+    "states": StateSitemap,
 }

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("blog/", include("blog.urls")),
     path("wiki/", include("wiki.urls")),
+    path("policy/", include("policy.urls")),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),

@@ -1,4 +1,5 @@
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.views.generic import TemplateView
 
 from blog.models import Post, Series
@@ -27,3 +28,19 @@ class RobotsView(TemplateView):
     def get_context_data(self, **kwargs):
         sitemap = self.request.build_absolute_uri(reverse("sitemap"))
         return super().get_context_data(sitemap_url=sitemap, **kwargs)
+
+
+class PreviewMixin:
+    """Readers see published items; staff who may change them also see drafts, never cached."""
+
+    def get_queryset(self):
+        model = self.model._meta
+        if self.request.user.has_perm(f"{model.app_label}.change_{model.model_name}"):
+            return self.model.objects.all()
+        return self.model.objects.published()
+
+    def render_to_response(self, context, **kwargs):
+        response = super().render_to_response(context, **kwargs)
+        if not self.object.is_public:
+            add_never_cache_headers(response)
+        return response

@@ -13,6 +13,7 @@ from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
 from competencyworks.html import excerpt
 from competencyworks.publishing import Status
+from policy import demo as policy_demo
 from wiki import demo as wiki_demo
 
 WORDS = [
@@ -76,7 +77,11 @@ class Command(BaseCommand):
         with transaction.atomic():
             created = self.load_demo()
             resources = wiki_demo.load()
-        self.stdout.write(f"Demo content: {created} post(s) and {resources} resource(s) created.")
+            entries = policy_demo.load()
+        self.stdout.write(
+            f"Demo content: {created} post(s), {resources} resource(s) and {entries} policy "
+            "entries created."
+        )
         if posts:
             started = time.perf_counter()
             self.add_synthetic(posts, random.Random(seed))

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from policy import views
+
+app_name = "policy"
+
+urlpatterns = [
+    path("", views.PolicyIndexView.as_view(), name="index"),
+    path("export.csv", views.ExportView.as_view(), {"export_format": "csv"}, name="export-csv"),
+    path("export.json", views.ExportView.as_view(), {"export_format": "json"}, name="export-json"),
+    path("feed/", views.PolicyChangesFeed(), name="feed"),
+    path("feed/atom/", views.AtomPolicyChangesFeed(), name="feed-atom"),
+    path("states/<str:code>/", views.StateView.as_view(), name="state"),
+    path("entries/<slug:slug>/", views.EntryView.as_view(), name="entry"),
+]
