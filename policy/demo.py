@@ -18,7 +18,9 @@ ENTRIES = [
         "effective_on": date(2015, 7, 1), "topics": ["seat-time", "credit-flexibility"],
         "summary": "Starts Idaho's shift away from counting hours in class and toward a system "
         "in which students progress by showing mastery.",
-        "events": [(date(2015, 3, 19), "Signed by the governor"), (date(2015, 7, 1), "Took effect")],
+        "events": [
+            (date(2015, 3, 19), "Signed by the governor"), (date(2015, 7, 1), "Took effect"),
+        ],
     },
     {
         "state": "OH", "title": "Competency-based education pilot",
@@ -49,10 +51,14 @@ ENTRIES = [
 ]  # fmt: skip
 
 STAGES = [
-    ("NH", Stage.ADVANCED, date(2005, 1, 1), "Graduation requirements no longer rest on the Carnegie unit (2005)."),
-    ("ID", Stage.DEVELOPING, date(2015, 7, 1), "HB 110 took effect, moving the state toward mastery-based education."),
-    ("OH", Stage.EMERGING, date(2015, 7, 1), "A competency-based pilot under HB 64 began with the 2015-16 school year."),
-    ("NC", Stage.EMERGING, date(2015, 9, 15), "Budget language set the intent to move to competency-based assessments."),
+    ("NH", Stage.ADVANCED, date(2005, 1, 1),
+     "Graduation requirements no longer rest on the Carnegie unit (2005)."),
+    ("ID", Stage.DEVELOPING, date(2015, 7, 1),
+     "HB 110 took effect, moving the state toward mastery-based education."),
+    ("OH", Stage.EMERGING, date(2015, 7, 1),
+     "A competency-based pilot under HB 64 runs from the 2015-16 school year."),
+    ("NC", Stage.EMERGING, date(2015, 9, 15),
+     "Budget language set the intent to move to competency-based assessments."),
 ]  # fmt: skip
 
 
