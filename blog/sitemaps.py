@@ -1,9 +1,8 @@
-from django.contrib.sitemaps import Sitemap
-
 from blog.models import Post, Series
+from competencyworks.sitemap_base import ContentSitemap
 
 
-class PostSitemap(Sitemap):
+class PostSitemap(ContentSitemap):
     changefreq = "monthly"
     priority = 0.7
     limit = 5000
@@ -14,13 +13,8 @@ class PostSitemap(Sitemap):
     def lastmod(self, post):
         return post.updated_at
 
-    def get_latest_lastmod(self):
-        # The index leaves lastmod out (it is optional) rather than scan every post for it;
-        # each URL in the posts sitemap still carries its own.
-        return None
 
-
-class SeriesSitemap(Sitemap):
+class SeriesSitemap(ContentSitemap):
     changefreq = "weekly"
     priority = 0.5
 

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from blog.models import Author, Byline, Post, Section, Series
 from competencyworks.publishing import Status
+from wiki.models import Kind, Page, Resource, Topic
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -64,6 +65,72 @@ class PostFactory(factory.django.DjangoModelFactory):
         if create and authors:
             for position, author in enumerate(authors):
                 Byline.objects.create(post=post, author=author, position=position)
+
+    class Params:
+        draft = factory.Trait(status=Status.DRAFT, publish_at=None)
+        scheduled = factory.Trait(
+            publish_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+        )
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A published resource dated in the past; use `draft()` / `scheduled()` for the rest."""
+
+    class Meta:
+        model = Resource
+        skip_postgeneration_save = True
+
+    kind = Kind.REPORT
+    title = factory.Sequence(lambda n: f"Resource number {n}")
+    url = factory.Sequence(lambda n: f"https://example.org/resources/{n}.pdf")
+    status = Status.PUBLISHED
+    publish_at = factory.Sequence(lambda n: timezone.now() - timedelta(days=1, hours=n))
+
+    @factory.post_generation
+    def topics(resource, create, topics, **kwargs):
+        if create and topics:
+            resource.topics.add(*topics)
+
+    @factory.post_generation
+    def tags(resource, create, names, **kwargs):
+        if create and names:
+            resource.tags.add(*names)
+
+    class Params:
+        draft = factory.Trait(status=Status.DRAFT, publish_at=None)
+        scheduled = factory.Trait(
+            publish_at=factory.LazyFunction(lambda: timezone.now() + timedelta(days=3))
+        )
+
+
+class PageFactory(factory.django.DjangoModelFactory):
+    """A published wiki page in Markdown; use `draft()` / `scheduled()` for the rest."""
+
+    class Meta:
+        model = Page
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Page number {n}")
+    body = "Students move on when they show **mastery**."
+    status = Status.PUBLISHED
+    publish_at = factory.Sequence(lambda n: timezone.now() - timedelta(days=1, hours=n))
+
+    @factory.post_generation
+    def topics(page, create, topics, **kwargs):
+        if create and topics:
+            page.topics.add(*topics)
+
+    @factory.post_generation
+    def tags(page, create, names, **kwargs):
+        if create and names:
+            page.tags.add(*names)
 
     class Params:
         draft = factory.Trait(status=Status.DRAFT, publish_at=None)

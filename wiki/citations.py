@@ -41,6 +41,7 @@ def refresh_for_resource(resource):
     """Find the posts linking to a new or moved resource (a rare, editor-driven scan)."""
     Citation.objects.filter(resource=resource).delete()
     needle = resource.url_key.split("/", 1)[-1] or resource.url_key
+    needle = needle.split("&")[0]  # bodies hold "&amp;" in hrefs; linked_keys checks the rest
     candidates = Post.objects.filter(body__icontains=needle).values_list("pk", "body")
     Citation.objects.bulk_create(
         [

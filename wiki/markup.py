@@ -6,6 +6,7 @@ in one query, so a link turns from red to blue as soon as its target is publishe
 
 import html
 import re
+import secrets
 from urllib.parse import urlencode
 
 import markdown
@@ -26,12 +27,13 @@ def render(source):
     """(HTML, [keys of linked pages]) for a Markdown body with [[wiki links]]."""
     keys = []
     tokens = {}
+    nonce = secrets.token_hex(8)  # so that no text in the source can pass for a token
 
     def hold(match):
         target, label = match[1].strip(), (match[2] or match[1]).strip()
         key = title_key(target)
         keys.append(key)
-        token = f"WIKILINK{len(tokens)}X"
+        token = f"WIKILINK{nonce}N{len(tokens)}X"
         missing_url = html.escape("/wiki/pages/missing/?" + urlencode({"title": target}))
         tokens[token] = (
             f'<a class="wiki-link" data-wiki-key="{html.escape(key, quote=True)}" '

@@ -1,4 +1,5 @@
 import reversion
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -187,6 +188,13 @@ class Page(Publishable):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        # title_key is not on the form, so its unique constraint would only fail at save.
+        taken = Page._base_manager.filter(title_key=markup.title_key(self.title or ""))
+        if taken.exclude(pk=self.pk).exists():
+            raise ValidationError({"title": "Another page already has this title."})
 
     def save(self, *args, **kwargs):
         self.title_key = markup.title_key(self.title)

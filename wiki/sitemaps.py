@@ -1,9 +1,8 @@
-from django.contrib.sitemaps import Sitemap
-
+from competencyworks.sitemap_base import ContentSitemap
 from wiki.models import Page, Resource, Topic
 
 
-class ResourceSitemap(Sitemap):
+class ResourceSitemap(ContentSitemap):
     changefreq = "monthly"
     priority = 0.6
 
@@ -19,7 +18,7 @@ class PageSitemap(ResourceSitemap):
         return Page.objects.published().only("slug", "updated_at").order_by("pk")
 
 
-class TopicSitemap(Sitemap):
+class TopicSitemap(ContentSitemap):
     changefreq = "weekly"
     priority = 0.4
 

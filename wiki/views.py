@@ -3,34 +3,18 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
 from django.utils.feedgenerator import Atom1Feed
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from blog.models import Post
 from competencyworks import revisions
+from competencyworks.views import PreviewMixin
 from wiki import markup
 from wiki.filters import ResourceFilter, facets
 from wiki.models import Page, Resource, Topic, descendant_ids, topic_tree
 
 RESOURCES_PER_PAGE = 20
-
-
-class PreviewMixin:
-    """Readers see published items; staff who may change them also see drafts, never cached."""
-
-    def get_queryset(self):
-        model = self.model._meta
-        if self.request.user.has_perm(f"{model.app_label}.change_{model.model_name}"):
-            return self.model.objects.all()
-        return self.model.objects.published()
-
-    def render_to_response(self, context, **kwargs):
-        response = super().render_to_response(context, **kwargs)
-        if not self.object.is_public:
-            add_never_cache_headers(response)
-        return response
 
 
 class LibraryView(FilterView):
@@ -136,7 +120,10 @@ class MissingPageView(TemplateView):
 
     def get(self, request, *args, **kwargs):
         title = request.GET.get("title", "").strip()[:200]
-        existing = Page.objects.published().filter(title_key=markup.title_key(title)).first()
+        # Staff who may edit pages see an unpublished page of that title, not a form for a twin.
+        may_edit = request.user.has_perm("wiki.change_page")
+        pages = Page.objects.all() if may_edit else Page.objects.published()
+        existing = pages.filter(title_key=markup.title_key(title)).first()
         if title and existing:
             return redirect(existing)
         if title and request.user.has_perm("wiki.add_page"):
