@@ -1,0 +1,97 @@
+from pathlib import Path
+
+import reversion
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from competencyworks.publishing import Status as Publishing
+from policy.models import Kind, PolicyEntry, State, Status, Topic
+from policy.spreadsheet import SpreadsheetError, read_rows
+
+FIELDS = [
+    "title", "kind", "year", "policy_status", "summary", "identifier", "session",
+    "introduced_on", "enacted_on", "effective_on",
+]  # fmt: skip
+
+
+class Command(BaseCommand):
+    help = (
+        "Add or update policy entries from a CSV spreadsheet (the columns of the site's CSV "
+        "export). Every row is checked first; any bad row stops the import and nothing is "
+        "written. Re-importing the same file changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="check and report only")
+
+    def handle(self, *args, path, dry_run, **options):
+        text = self.read(path)
+        topics = {}
+        for slug, name in Topic.objects.values_list("slug", "name"):
+            topics[slug] = topics[name.casefold()] = slug
+        try:
+            rows, notes = read_rows(
+                text,
+                states=set(State.objects.values_list("code", flat=True)),
+                kinds=Kind.choices,
+                statuses=Status.choices,
+                topics=topics,
+            )
+        except SpreadsheetError as error:
+            raise CommandError(f"{path.name}: nothing was imported.\n{error}") from None
+        for note in notes:
+            self.stdout.write(self.style.WARNING(note))
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
+        with transaction.atomic(), reversion.create_revision():
+            reversion.set_comment(f"Imported from {path.name}")
+            states = {state.code: state for state in State.objects.all()}
+            for row in rows:
+                counts[self.write(row, states[row.state])] += 1
+            if dry_run:
+                transaction.set_rollback(True)
+        summary = ", ".join(f"{name}: {count}" for name, count in counts.items())
+        prefix = "Dry run (nothing written). " if dry_run else ""
+        self.stdout.write(self.style.SUCCESS(f"{prefix}{summary}"))
+
+    def read(self, path):
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        raw = path.read_bytes()
+        try:
+            return raw.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            raise CommandError(f"{path.name}, line {line}: not UTF-8 text") from None
+
+    def write(self, row, state):
+        entries = PolicyEntry.objects.filter(state=state)
+        if row.identifier:
+            entry = entries.filter(identifier=row.identifier, session=row.session).first()
+        else:
+            entry = entries.filter(title__iexact=row.title, year=row.year).first()
+        values = {
+            name: getattr(row, "status" if name == "policy_status" else name) for name in FIELDS
+        }
+        topic_ids = set(Topic.objects.filter(slug__in=row.topics).values_list("pk", flat=True))
+        if entry is not None:
+            same = all(getattr(entry, name) == value for name, value in values.items())
+            same = same and set(entry.topics.values_list("pk", flat=True)) == topic_ids
+            same = same and set(entry.tags.names()) == set(row.tags)
+            same = same and (
+                not row.source_url or entry.sources.filter(url=row.source_url).exists()
+            )
+            if same:
+                return "unchanged"
+            for name, value in values.items():
+                setattr(entry, name, value)
+            entry.save()
+            action = "updated"
+        else:
+            entry = PolicyEntry.objects.create(state=state, status=Publishing.PUBLISHED, **values)
+            action = "created"
+        entry.topics.set(topic_ids)
+        entry.tags.set(row.tags)
+        if row.source_url:
+            entry.sources.get_or_create(url=row.source_url, defaults={"title": row.source_title})
+        return action

@@ -1,0 +1,157 @@
+"""Rows of a policy spreadsheet (CSV), checked before anything is written.
+
+Columns (a header row names them; order is free): state, title, kind, identifier, session,
+year, status, introduced_on, enacted_on, effective_on, topics, summary, source_url,
+source_title, tags. The site's own CSV export has the same columns, so an export can be
+edited in a spreadsheet and imported back.
+"""
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+REQUIRED = ("state", "title", "kind", "year", "status", "summary")
+KNOWN = (
+    *REQUIRED, "identifier", "session", "introduced_on", "enacted_on", "effective_on",
+    "topics", "source_url", "source_title", "tags", "url",
+)  # fmt: skip
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y")
+FORMULA_MARK = ("'=", "'+", "'-", "'@")
+
+
+class SpreadsheetError(Exception):
+    """Every problem found, each naming its row, so staff can fix the file in one pass."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class EntryRow:
+    number: int
+    state: str
+    title: str
+    kind: str
+    year: int
+    status: str
+    summary: str
+    identifier: str = ""
+    session: str = ""
+    introduced_on: date | None = None
+    enacted_on: date | None = None
+    effective_on: date | None = None
+    topics: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    source_url: str = ""
+    source_title: str = ""
+
+
+def choice(value, choices):
+    """A choices value from its value or label, any case: "Budget provision" -> "budget"."""
+    wanted = value.strip().casefold().replace("-", " ").replace("_", " ")
+    for stored, label in choices:
+        if wanted in (stored.replace("_", " "), str(label).casefold()):
+            return stored
+    return None
+
+
+def parse_date(value):
+    value = value.strip()
+    if not value:
+        return None
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"date {value!r} is not YYYY-MM-DD")
+
+
+def cell(row, name):
+    value = (row.get(name) or "").strip()
+    # Undo the quote the export puts before text a spreadsheet would run as a formula.
+    return value[1:] if value.startswith(FORMULA_MARK) else value
+
+
+def read_rows(text, *, states, kinds, statuses, topics):
+    """EntryRow per data row; raises SpreadsheetError listing every bad row.
+
+    `states`: set of codes; `kinds`/`statuses`: choices; `topics`: {slug or lowercased name: slug}.
+    """
+    reader = csv.DictReader(io.StringIO(text))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    reader.fieldnames = header
+    problems = []
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise SpreadsheetError([f"row 1: missing column(s): {', '.join(missing)}"])
+    unknown = [name for name in header if name and name not in KNOWN]
+    if unknown:
+        problems.append(f"row 1: unknown column(s) ignored: {', '.join(unknown)}")
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
+            continue
+        errors = []
+        state = cell(row, "state").upper()
+        if state not in states:
+            errors.append(f"unknown state {state!r}")
+        kind = choice(cell(row, "kind"), kinds)
+        if kind is None:
+            errors.append(f"unknown kind {cell(row, 'kind')!r}")
+        status = choice(cell(row, "status"), statuses)
+        if status is None:
+            errors.append(f"unknown status {cell(row, 'status')!r}")
+        try:
+            year = int(cell(row, "year"))
+            if not 1900 <= year <= 2100:
+                raise ValueError
+        except ValueError:
+            errors.append(f"year {cell(row, 'year')!r} is not a year")
+            year = 0
+        dates = {}
+        for name in ("introduced_on", "enacted_on", "effective_on"):
+            try:
+                dates[name] = parse_date(cell(row, name))
+            except ValueError as error:
+                errors.append(f"{name}: {error}")
+        topic_slugs = []
+        for name in filter(None, (part.strip() for part in cell(row, "topics").split(";"))):
+            slug = topics.get(name.casefold())
+            if slug is None:
+                errors.append(f"unknown topic {name!r}")
+            else:
+                topic_slugs.append(slug)
+        for name in ("title", "summary"):
+            if not cell(row, name):
+                errors.append(f"{name} is empty")
+        if len(cell(row, "title")) > 300:
+            errors.append("title is longer than 300 characters")
+        source_url = cell(row, "source_url")
+        if source_url and not source_url.startswith(("http://", "https://")):
+            errors.append(f"source_url {source_url!r} is not a web address")
+        if errors:
+            problems.extend(f"row {number}: {error}" for error in errors)
+            continue
+        rows.append(
+            EntryRow(
+                number=number, state=state, title=cell(row, "title"), kind=kind, year=year,
+                status=status, summary=cell(row, "summary"), identifier=cell(row, "identifier"),
+                session=cell(row, "session"), topics=topic_slugs,
+                tags=[t.strip() for t in cell(row, "tags").split(";") if t.strip()],
+                source_url=source_url, source_title=cell(row, "source_title") or source_url,
+                **dates,
+            )
+        )  # fmt: skip
+    keys = {}
+    for row in rows:
+        key = (row.state, row.identifier or row.title.casefold(), row.session or str(row.year))
+        if key in keys:
+            problems.append(f"row {row.number}: same entry as row {keys[key]}")
+        keys[key] = row.number
+    blocking = [problem for problem in problems if "ignored" not in problem]
+    if blocking:
+        raise SpreadsheetError(problems)
+    return rows, problems
