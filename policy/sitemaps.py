@@ -1,9 +1,8 @@
-from django.contrib.sitemaps import Sitemap
-
+from competencyworks.sitemap_base import ContentSitemap
 from policy.models import PolicyEntry, State
 
 
-class EntrySitemap(Sitemap):
+class EntrySitemap(ContentSitemap):
     changefreq = "monthly"
     priority = 0.6
 
@@ -14,7 +13,7 @@ class EntrySitemap(Sitemap):
         return entry.updated_at
 
 
-class StateSitemap(Sitemap):
+class StateSitemap(ContentSitemap):
     changefreq = "weekly"
     priority = 0.5
 
