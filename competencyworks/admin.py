@@ -195,7 +195,7 @@ class PublishableAdmin(StampedAdmin):
 
     @admin.display(description="status", ordering="status")
     def state_badge(self, obj):
-        return format_html('<span class="state state-{0}">{0}</span>', obj.state)
+        return format_html('<span class="state state-{0}">{0}</span>', obj.visibility)
 
     @admin.action(description="Publish selected items now", permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -78,7 +78,7 @@ class Publishable(Stamped):
             MovedPage.record(previous.get_absolute_url(), self.get_absolute_url())
 
     @property
-    def state(self):
+    def visibility(self):
         """draft, scheduled or published: what a reader can see right now."""
         if self.status != Status.PUBLISHED:
             return "draft"
@@ -88,7 +88,7 @@ class Publishable(Stamped):
 
     @property
     def is_public(self):
-        return self.state == "published"
+        return self.visibility == "published"
 
 
 def unique_slug(instance, text, field="slug"):

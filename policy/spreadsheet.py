@@ -8,7 +8,7 @@ edited in a spreadsheet and imported back.
 
 import csv
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 REQUIRED = ("state", "title", "kind", "year", "status", "summary")
@@ -42,8 +42,8 @@ class EntryRow:
     introduced_on: date | None = None
     enacted_on: date | None = None
     effective_on: date | None = None
-    topics: list[str] = field(default_factory=list)
-    tags: list[str] = field(default_factory=list)
+    topics: list[str] | None = None  # None: the file has no such column, keep what is there
+    tags: list[str] | None = None
     source_url: str = ""
     source_title: str = ""
 
@@ -139,8 +139,10 @@ def read_rows(text, *, states, kinds, statuses, topics):
             EntryRow(
                 number=number, state=state, title=cell(row, "title"), kind=kind, year=year,
                 status=status, summary=cell(row, "summary"), identifier=cell(row, "identifier"),
-                session=cell(row, "session"), topics=topic_slugs,
-                tags=[t.strip() for t in cell(row, "tags").split(";") if t.strip()],
+                session=cell(row, "session"),
+                topics=topic_slugs if "topics" in header else None,
+                tags=[t.strip() for t in cell(row, "tags").split(";") if t.strip()]
+                if "tags" in header else None,
                 source_url=source_url, source_title=cell(row, "source_title") or source_url,
                 **dates,
             )

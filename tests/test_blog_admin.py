@@ -360,7 +360,7 @@ def test_adding_a_published_post_without_a_time_publishes_now(editor_client):
     editor_client.post(POST_ADD_URL, post_form_data(SectionFactory(), status=Status.PUBLISHED))
 
     post = Post.objects.get()
-    assert post.state == "published"
+    assert post.visibility == "published"
     assert before <= post.publish_at <= timezone.now()
 
 
@@ -490,7 +490,7 @@ def test_publish_action_publishes_drafts_now(editor_client, editor):
     for post in (never_dated, dated_in_past):
         post.refresh_from_db()
         assert post.status == Status.PUBLISHED
-        assert post.state == "published"
+        assert post.visibility == "published"
         assert before <= post.publish_at <= timezone.now()
         assert post.updated_by == editor
 
@@ -507,9 +507,9 @@ def test_publish_action_keeps_a_future_time_scheduled(editor_client):
     already_scheduled.refresh_from_db()
     assert draft_for_later.status == Status.PUBLISHED
     assert draft_for_later.publish_at == future
-    assert draft_for_later.state == "scheduled"
+    assert draft_for_later.visibility == "scheduled"
     assert already_scheduled.publish_at == scheduled_at
-    assert already_scheduled.state == "scheduled"
+    assert already_scheduled.visibility == "scheduled"
 
 
 def test_publish_action_leaves_unselected_posts_alone(editor_client):
@@ -531,7 +531,7 @@ def test_unpublish_action_returns_posts_to_draft(editor_client, editor):
     for post in (published, scheduled):
         post.refresh_from_db()
         assert post.status == Status.DRAFT
-        assert post.state == "draft"
+        assert post.visibility == "draft"
         assert post.updated_by == editor
     assert not Post.objects.published().exists()
 

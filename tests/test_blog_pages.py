@@ -292,7 +292,7 @@ def test_unpublish_hides_a_post_again(client):
 
 def test_seconds_before_publication_it_is_scheduled(client):
     post = PostFactory(publish_at=timezone.now() + timedelta(seconds=30))
-    assert post.state == "scheduled"
+    assert post.visibility == "scheduled"
     assert list(client.get("/blog/").context["posts"]) == []
 
 

@@ -14,7 +14,7 @@ def test_seed_demo_loads_the_demo_once(client):
     first = Post.objects.count()
     call_command("seed_demo", stdout=io.StringIO())
     assert Post.objects.count() == first
-    states = {post.state for post in Post.objects.all()}
+    states = {post.visibility for post in Post.objects.all()}
     assert states == {"draft", "scheduled", "published"}
     series = Series.objects.get(slug="redesigning-grading")
     assert sorted(series.posts.values_list("series_part", flat=True)) == [1, 2, 3]

@@ -30,7 +30,7 @@ def test_text_archive_import_creates_posts(client):
     output = run(TEXT)
     assert "created: 5, updated: 0, unchanged: 0, skipped: 0" in output
     post = Post.objects.get(title="Notes From a Rural District Visit")
-    assert post.state == "published"
+    assert post.visibility == "published"
     assert post.section.slug == "k-12"
     assert post.excerpt_only and post.image_alt == "fieldtrip"
     assert post.get_absolute_url() == "/blog/2018/03/14/notes-from-a-rural-district-visit/"
@@ -190,7 +190,7 @@ def test_wordpress_export_import(client, tmp_path):
     assert basics.section.slug == "higher-education"
     assert "<script>" not in basics.body and basics.summary == "A short primer on seat time."
     upcoming = Post.objects.get(title="Coming Up: Spring Policy Roundup")
-    assert upcoming.state == "scheduled"
+    assert upcoming.visibility == "scheduled"
     document = json.loads(report.read_text())
     assert document["posts"][0]["comments"] == 1
     (skipped,) = document["skipped"]

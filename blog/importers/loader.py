@@ -253,7 +253,7 @@ class Loader:
                 "title": post.title,
                 "slug": post.slug,
                 "url": url,
-                "status": post.state,
+                "status": post.visibility,
                 "action": action,
                 "source": record.source,
                 "date": post.publish_at.isoformat() if post.publish_at else None,

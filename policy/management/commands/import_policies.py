@@ -73,15 +73,11 @@ class Command(BaseCommand):
         values = {
             name: getattr(row, "status" if name == "policy_status" else name) for name in FIELDS
         }
-        topic_ids = set(Topic.objects.filter(slug__in=row.topics).values_list("pk", flat=True))
+        topic_ids = None
+        if row.topics is not None:
+            topic_ids = set(Topic.objects.filter(slug__in=row.topics).values_list("pk", flat=True))
         if entry is not None:
-            same = all(getattr(entry, name) == value for name, value in values.items())
-            same = same and set(entry.topics.values_list("pk", flat=True)) == topic_ids
-            same = same and set(entry.tags.names()) == set(row.tags)
-            same = same and (
-                not row.source_url or entry.sources.filter(url=row.source_url).exists()
-            )
-            if same:
+            if self.unchanged(entry, row, values, topic_ids):
                 return "unchanged"
             for name, value in values.items():
                 setattr(entry, name, value)
@@ -90,8 +86,20 @@ class Command(BaseCommand):
         else:
             entry = PolicyEntry.objects.create(state=state, status=Publishing.PUBLISHED, **values)
             action = "created"
-        entry.topics.set(topic_ids)
-        entry.tags.set(row.tags)
+        # Columns the file does not have leave the entry's topics and tags as they are.
+        if topic_ids is not None:
+            entry.topics.set(topic_ids)
+        if row.tags is not None:
+            entry.tags.set(row.tags)
         if row.source_url:
             entry.sources.get_or_create(url=row.source_url, defaults={"title": row.source_title})
         return action
+
+    def unchanged(self, entry, row, values, topic_ids):
+        if any(getattr(entry, name) != value for name, value in values.items()):
+            return False
+        if topic_ids is not None and set(entry.topics.values_list("pk", flat=True)) != topic_ids:
+            return False
+        if row.tags is not None and set(entry.tags.names()) != set(row.tags):
+            return False
+        return not row.source_url or entry.sources.filter(url=row.source_url).exists()
