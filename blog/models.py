@@ -11,7 +11,7 @@ from imagekit.processors import ResizeToFill, ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from competencyworks.html import excerpt, sanitise
+from competencyworks.html import excerpt, plain_text, sanitise
 from competencyworks.images import validate_image_upload
 from competencyworks.publishing import (
     Publishable,
@@ -308,6 +308,9 @@ class Post(Publishable):
     def get_absolute_url(self):
         day = self.date
         return reverse("blog:post", args=[day.year, f"{day.month:02}", f"{day.day:02}", self.slug])
+
+    def search_text(self):
+        return self.title, self.summary, plain_text(self.body)
 
     @property
     def ordered_authors(self):

@@ -5,12 +5,11 @@ passed; a future `publish_at` schedules it. `published()` is the only way the
 public site reaches content, so drafts and scheduled items never leak.
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
-
-from competencyworks.models import MovedPage
 
 
 class Status(models.TextChoices):
@@ -75,7 +74,9 @@ class Publishable(Stamped):
         previous = type(self)._base_manager.filter(pk=self.pk).first() if self.pk else None
         super().save(*args, **kwargs)
         if previous is not None and previous.is_public:
-            MovedPage.record(previous.get_absolute_url(), self.get_absolute_url())
+            apps.get_model("competencyworks", "MovedPage").record(
+                previous.get_absolute_url(), self.get_absolute_url()
+            )
 
     @property
     def visibility(self):

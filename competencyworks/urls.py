@@ -5,7 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 
 from blog import feeds
-from competencyworks import views
+from competencyworks import search_views, views
 from competencyworks.sitemaps import sitemaps
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"
@@ -18,6 +18,10 @@ urlpatterns = [
     path("policy/", include("policy.urls")),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
+    path("search/", search_views.SearchView.as_view(), name="search"),
+    path("search/feed/", search_views.SearchFeed(), name="search-feed"),
+    path("tags/", search_views.TagCloudView.as_view(), name="tags"),
+    path("tags/<slug:slug>/", search_views.TagView.as_view(), name="tag"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path(
         "sitemap.xml",

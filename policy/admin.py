@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from competencyworks.admin import PublishableAdmin, RevisionAdmin, TagSuggestMixin
 from policy.models import Event, PolicyEntry, Provision, Source, StageChange, State, Topic
@@ -25,11 +26,28 @@ class StateAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.register(StageChange)
+class StageChangeAdmin(admin.ModelAdmin):
+    """Editors record stage changes here; states themselves are fixed."""
+
+    list_display = ["state", "stage", "effective_from"]
+    list_filter = ["stage", "state"]
+    list_select_related = ["state"]
+    search_fields = ["state__name", "reason"]
+    autocomplete_fields = ["state"]
+    date_hierarchy = "effective_from"
+
+
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+# Like StampedAdmin: editors paste bare domains, assume the secure scheme (Django 6's
+# default; without it Django 5.2 warns on every entry form and assumes http).
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class EventInline(admin.TabularInline):
@@ -40,11 +58,13 @@ class EventInline(admin.TabularInline):
 class SourceInline(admin.TabularInline):
     model = Source
     extra = 1
+    formfield_overrides = URL_FIELDS
 
 
 class ProvisionInline(admin.StackedInline):
     model = Provision
     extra = 0
+    formfield_overrides = URL_FIELDS
 
 
 @admin.register(PolicyEntry)

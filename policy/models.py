@@ -172,6 +172,11 @@ class PolicyEntry(Publishable):
     def get_absolute_url(self):
         return reverse("policy:entry", args=[self.slug])
 
+    def search_text(self):
+        title = f"{self.state.name}: {self.label}"
+        steps = " ".join(event.description for event in self.events.all())
+        return title, self.summary, f"{self.get_kind_display()} {self.session} {steps}"
+
     @property
     def label(self):
         return f"{self.identifier}: {self.title}" if self.identifier else self.title

@@ -79,9 +79,11 @@ class StateView(DetailView):
             .order_by("-year", "title")
         )
         # Content about the state: tagged with its name, or linked from its entries.
+        # Only published entries count: a draft entry must not reveal what it links to.
         state_tag = Tag.objects.filter(name__iexact=state.name).first()
-        posts = Post.objects.published().filter(policy_entries__state=state)
-        resources = Resource.objects.published().filter(policy_entries__state=state)
+        public_entries = PolicyEntry.objects.published().about(state)
+        posts = Post.objects.published().filter(policy_entries__in=public_entries)
+        resources = Resource.objects.published().filter(policy_entries__in=public_entries)
         if state_tag:
             posts = posts | Post.objects.published().filter(tags=state_tag)
             resources = resources | Resource.objects.published().filter(tags=state_tag)
@@ -129,11 +131,16 @@ class ExportView(View):
     """The filtered list as CSV or JSON, streamed row by row."""
 
     def get(self, request, export_format):
-        entries = EntryFilter(request.GET, queryset=PolicyEntry.objects.published()).qs
+        filters = EntryFilter(request.GET, queryset=PolicyEntry.objects.published())
+        # Like the page (FilterView is strict): an invalid filter matches nothing, so
+        # "Download this list" never hands over more than the list showed.
+        entries = filters.qs if filters.is_valid() else filters.queryset.none()
         entries = entries.select_related("state").prefetch_related("topics").order_by("pk")
         rows = (self.row(request, entry) for entry in entries.iterator(chunk_size=500))
         if export_format == "csv":
-            response = StreamingHttpResponse(self.csv_lines(rows), content_type="text/csv")
+            response = StreamingHttpResponse(
+                self.csv_lines(rows), content_type="text/csv; charset=utf-8"
+            )
         else:
             response = StreamingHttpResponse(
                 self.json_chunks(rows), content_type="application/json"

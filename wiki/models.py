@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
-from competencyworks.html import excerpt, link_key
+from competencyworks.html import excerpt, link_key, plain_text
 from competencyworks.publishing import Publishable, PublishedQuerySet, unique_slug
 from wiki import markup
 
@@ -150,6 +150,9 @@ class Resource(Publishable):
     def get_absolute_url(self):
         return reverse("wiki:resource", args=[self.slug])
 
+    def search_text(self):
+        return self.title, " ".join([self.publisher, self.authors]), self.summary
+
     @property
     def author_list(self):
         return [name.strip() for name in self.authors.split(",") if name.strip()]
@@ -210,6 +213,9 @@ class Page(Publishable):
 
     def get_absolute_url(self):
         return reverse("wiki:page", args=[self.slug])
+
+    def search_text(self):
+        return self.title, self.summary, plain_text(self.body_html)
 
 
 class PageLink(models.Model):

@@ -1,0 +1,410 @@
+"""Site-wide search: one ranked list across posts, resources, wiki pages and policy entries.
+
+Every public-facing item has a SearchDocument row. The backend is chosen here, once, by
+database: PostgreSQL ranks a weighted tsvector (title A, tags and summary B, body C) with
+websearch syntax and highlights with ts_headline; SQLite ranks with FTS5 and bm25 using the
+same weights; where FTS5 is missing, a plain term match ranks by where the terms appear.
+
+Cost stays bounded however common a term is: at most CANDIDATES matches (newest first) are
+ranked, and snippets are made only for the rows on the page.
+"""
+
+import html
+import re
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    TrigramSimilarity,
+)
+from django.db import DatabaseError, connection
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
+
+from competencyworks.models import SearchDocument
+
+KINDS = {
+    "post": ("blog.Post", "Blog post"),
+    "resource": ("wiki.Resource", "Resource"),
+    "page": ("wiki.Page", "Wiki page"),
+    "policy": ("policy.PolicyEntry", "Policy entry"),
+}
+MAX_QUERY_LENGTH = 255
+MAX_TERMS = 16
+CANDIDATES = 1000
+MAX_BODY = 100_000  # characters indexed per item: a tsvector cannot exceed 1 MB
+CONFIG = "english"
+WEIGHTS = (10.0, 5.0, 5.0, 1.0)  # bm25 weights of title, tags, summary, body on SQLite
+MARK_START, MARK_END = "\x02", "\x03"
+TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
+WORD = re.compile(r"[\w'’-]+")
+
+
+# --- indexing ----------------------------------------------------------------------------
+
+
+def kind_of(model):
+    label = model._meta.label
+    return next((kind for kind, (model_label, _) in KINDS.items() if model_label == label), None)
+
+
+def model_of(kind):
+    return apps.get_model(KINDS[kind][0])
+
+
+def searchable(kind):
+    """The queryset an index run reads, with what search_text() and tags need."""
+    objects = model_of(kind)._base_manager.prefetch_related("tags")
+    if kind == "policy":
+        objects = objects.select_related("state").prefetch_related("events")
+    return objects
+
+
+def reindex(kind, ids, batch_size=500):
+    """Write the search documents of these items (set-based: a few queries per batch)."""
+    ids = list(ids)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        items = list(searchable(kind).filter(pk__in=chunk))
+        write_documents(kind, items)
+        gone = set(chunk) - {item.pk for item in items}
+        if gone:
+            SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
+
+
+def write_documents(kind, items):
+    documents = []
+    for item in items:
+        title, summary, body = item.search_text()
+        tags = list(item.tags.all())
+        documents.append(
+            SearchDocument(
+                kind=kind, object_id=item.pk, title=title[:1000], summary=summary[:5000],
+                body=body[:MAX_BODY], tag_names=" ".join(tag.name for tag in tags),
+                status=item.status, publish_at=item.publish_at, url=item.get_absolute_url(),
+            )
+        )  # fmt: skip
+    SearchDocument.objects.bulk_create(
+        documents,
+        update_conflicts=True,
+        unique_fields=["kind", "object_id"],
+        update_fields=["title", "summary", "body", "tag_names", "status", "publish_at", "url"],
+    )
+    ids = dict(
+        SearchDocument.objects.filter(
+            kind=kind, object_id__in=[item.pk for item in items]
+        ).values_list("object_id", "pk")
+    )
+    through = SearchDocument.tags.through
+    through.objects.filter(searchdocument_id__in=ids.values()).delete()
+    through.objects.bulk_create(
+        [
+            through(searchdocument_id=ids[item.pk], tag_id=tag.pk)
+            for item in items
+            for tag in item.tags.all()
+        ]
+    )
+    if connection.vendor == "postgresql":
+        SearchDocument.objects.filter(pk__in=ids.values()).update(vector=weighted_vector())
+
+
+def weighted_vector():
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("tag_names", "summary", weight="B", config=CONFIG)
+        + SearchVector("body", weight="C", config=CONFIG)
+    )
+
+
+def unindex(kind, ids):
+    SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
+
+
+# --- reading what the reader typed -------------------------------------------------------
+
+
+@dataclass
+class ParsedQuery:
+    """The reader's words: plain terms, "quoted phrases", -excluded terms, OR."""
+
+    text: str
+    include: list = field(default_factory=list)  # [(is_phrase, words)] or "OR"
+    exclude: list = field(default_factory=list)
+
+    @property
+    def is_empty(self):
+        return not any(part != "OR" for part in self.include)
+
+    def fts5(self):
+        """An FTS5 MATCH expression; every term is quoted, so no input is a syntax error."""
+
+        def quoted(words):
+            return '"' + " ".join(words).replace('"', '""') + '"'
+
+        parts, previous_or = [], False
+        for part in self.include:
+            if part == "OR":
+                previous_or = bool(parts)
+                continue
+            term = quoted(part)
+            if previous_or and parts:
+                parts[-1] = f"({parts[-1]} OR {term})"
+            else:
+                parts.append(term)
+            previous_or = False
+        expression = " AND ".join(parts)
+        for words in self.exclude:
+            expression += f" NOT {quoted(words)}"
+        return expression
+
+
+def parse(text):
+    text = (text or "").replace("\x00", " ")[:MAX_QUERY_LENGTH]
+    query = ParsedQuery(text=text.strip())
+    count = 0
+    for match in TOKEN.finditer(text):
+        negative = bool(match[1] or match[3])
+        raw = match[2] if match[2] is not None else match[4]
+        if raw == "OR" and not negative:
+            query.include.append("OR")
+            continue
+        words = [word.strip("'’-") for word in WORD.findall(raw)]
+        words = [word for word in words if len(word) > 1 or word.isdigit()]
+        if not words or count >= MAX_TERMS:
+            continue
+        count += len(words)
+        (query.exclude if negative else query.include).append(tuple(words))
+    while query.include and query.include[-1] == "OR":
+        query.include.pop()
+    return query
+
+
+def websearch_text(query):
+    """The parsed query back as PostgreSQL websearch syntax (never a syntax error)."""
+    parts = []
+    for part in query.include:
+        parts.append("or" if part == "OR" else f'"{" ".join(part)}"' if len(part) > 1 else part[0])
+    parts.extend(f'-"{" ".join(words)}"' for words in query.exclude)
+    return " ".join(parts)
+
+
+# --- searching ---------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    document: SearchDocument
+    snippet: str
+
+    @property
+    def kind_label(self):
+        return KINDS[self.document.kind][1]
+
+
+@dataclass
+class Results:
+    query: ParsedQuery
+    hits: list
+    total: int
+    capped: bool  # more than CANDIDATES matched: only the newest CANDIDATES were ranked
+    facets: list  # [(kind, label, count)]
+    suggestion: str = ""
+
+
+def search(text, *, kinds=(), tags=(), match_all=True, offset=0, limit=20):
+    query = parse(text)
+    if query.is_empty:
+        return Results(query, [], 0, False, [])
+    engine = engine_for(connection)
+    documents = SearchDocument.objects.published()
+    if tags:
+        documents = with_tags(documents, tags, match_all)
+    matching = engine.matching(documents, query)
+    candidates = list(matching.order_by("-publish_at").values_list("pk", "kind")[: CANDIDATES + 1])
+    capped = len(candidates) > CANDIDATES
+    candidates = candidates[:CANDIDATES]
+    facets = facet_counts(candidates)
+    if kinds:
+        candidates = [(pk, kind) for pk, kind in candidates if kind in kinds]
+    ranked = engine.rank([pk for pk, _ in candidates], query)
+    page = ranked[offset : offset + limit]
+    hits = engine.hits(page, query)
+    suggestion = "" if candidates else engine.suggest(query)
+    return Results(query, hits, len(candidates), capped, facets, suggestion)
+
+
+def with_tags(documents, slugs, match_all):
+    if match_all:
+        for slug in slugs:
+            documents = documents.filter(tags__slug=slug)
+        return documents
+    return documents.filter(tags__slug__in=slugs).distinct()
+
+
+def facet_counts(candidates):
+    counts = {}
+    for _, kind in candidates:
+        counts[kind] = counts.get(kind, 0) + 1
+    return [(kind, KINDS[kind][1], counts[kind]) for kind in KINDS if kind in counts]
+
+
+def highlight(text):
+    """Escape a snippet, then turn the engine's markers into <mark>."""
+    escaped = html.escape(text or "")
+    return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def ordered(documents, ids):
+    by_id = {document.pk: document for document in documents}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class PostgresEngine:
+    def ts_query(self, query):
+        return SearchQuery(websearch_text(query), search_type="websearch", config=CONFIG)
+
+    def matching(self, documents, query):
+        return documents.filter(vector=self.ts_query(query))
+
+    def rank(self, ids, query):
+        ranked = (
+            SearchDocument.objects.filter(pk__in=ids)
+            .annotate(rank=SearchRank(F("vector"), self.ts_query(query)))
+            .order_by("-rank", "-publish_at")
+        )
+        return list(ranked.values_list("pk", flat=True))
+
+    def hits(self, ids, query):
+        headline = SearchHeadline(
+            "body", self.ts_query(query), config=CONFIG, start_sel=MARK_START,
+            stop_sel=MARK_END, max_words=30, min_words=12, max_fragments=2,
+            fragment_delimiter=" … ",
+        )  # fmt: skip
+        documents = SearchDocument.objects.filter(pk__in=ids).defer("body", "vector")
+        documents = documents.annotate(snippet=headline)
+        return [Hit(doc, highlight(doc.snippet)) for doc in ordered(documents, ids)]
+
+    def suggest(self, query):
+        words = " ".join(" ".join(part) for part in query.include if part != "OR")
+        try:
+            best = (
+                SearchDocument.objects.published()
+                .annotate(similarity=TrigramSimilarity("title", words))
+                .filter(similarity__gt=0.25)
+                .order_by("-similarity")
+                .values_list("title", flat=True)
+                .first()
+            )
+        except DatabaseError:  # pg_trgm not installed
+            return ""
+        return best or ""
+
+
+class Fts5Engine:
+    def matching(self, documents, query):
+        rows = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [query.fts5()])
+        return documents.filter(pk__in=rows)
+
+    def rank(self, ids, query):
+        if not ids:
+            return []
+        marks = ",".join("%s" for _ in ids)
+        weights = ", ".join(str(weight) for weight in WEIGHTS)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({marks}) "
+                f"ORDER BY bm25(search_fts, {weights})",
+                [query.fts5(), *ids],
+            )
+            ranked = [row[0] for row in cursor.fetchall()]
+        return ranked  # ids keep their newest-first order among equal scores
+
+    def hits(self, ids, query):
+        if not ids:
+            return []
+        marks = ",".join("%s" for _ in ids)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rowid, snippet(search_fts, 3, %s, %s, ' … ', 24) FROM search_fts "
+                f"WHERE search_fts MATCH %s AND rowid IN ({marks})",
+                [MARK_START, MARK_END, query.fts5(), *ids],
+            )
+            snippets = dict(cursor.fetchall())
+        documents = SearchDocument.objects.filter(pk__in=ids).defer("body")
+        return [Hit(doc, highlight(snippets.get(doc.pk, ""))) for doc in ordered(documents, ids)]
+
+    def suggest(self, query):
+        return ""
+
+
+class TermEngine:
+    """Where SQLite lacks FTS5: every term must appear; title matches rank first."""
+
+    def terms(self, query):
+        return [" ".join(part) for part in query.include if part != "OR"]
+
+    def matching(self, documents, query):
+        for term in self.terms(query):
+            documents = documents.filter(
+                Q(title__icontains=term) | Q(tag_names__icontains=term) | Q(body__icontains=term)
+            )
+        for words in query.exclude:
+            documents = documents.exclude(body__icontains=" ".join(words))
+        return documents
+
+    def rank(self, ids, query):
+        documents = SearchDocument.objects.filter(pk__in=ids).only("title", "publish_at")
+        terms = [term.lower() for term in self.terms(query)]
+
+        def score(document):
+            title = document.title.lower()
+            return -sum(term in title for term in terms)
+
+        return [doc.pk for doc in sorted(ordered(documents, ids), key=score)]
+
+    def hits(self, ids, query):
+        documents = ordered(SearchDocument.objects.filter(pk__in=ids), ids)
+        terms = self.terms(query)
+        return [
+            Hit(doc, highlight(plain_snippet(doc.body or doc.summary, terms))) for doc in documents
+        ]
+
+    def suggest(self, query):
+        return ""
+
+
+def plain_snippet(text, terms, width=200):
+    lower = text.lower()
+    positions = [lower.find(term.lower()) for term in terms if term.lower() in lower]
+    start = max(min(positions) - width // 3, 0) if positions else 0
+    snippet = text[start : start + width]
+    for term in terms:
+        snippet = re.sub(
+            re.escape(term), lambda m: MARK_START + m[0] + MARK_END, snippet, flags=re.I
+        )
+    return ("… " if start else "") + snippet + (" …" if start + width < len(text) else "")
+
+
+def engine_for(db):
+    """The one place that picks the search engine, by database and its features."""
+    if db.vendor == "postgresql":
+        return PostgresEngine()
+    if fts5_available(db):
+        return Fts5Engine()
+    return TermEngine()
+
+
+def fts5_available(db):
+    key = (db.alias, str(db.settings_dict["NAME"]))
+    if key not in _fts5_tables:
+        with db.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'search_fts'")
+            _fts5_tables[key] = cursor.fetchone()[0] == 1
+    return _fts5_tables[key]
+
+
+_fts5_tables = {}  # per database: migrations create the FTS5 table once, or cannot
