@@ -23,7 +23,6 @@ from django.contrib.postgres.search import (
 )
 from django.db import DatabaseError, connection
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
 
 from competencyworks.models import SearchDocument
 
@@ -223,18 +222,16 @@ def search(text, *, kinds=(), tags=(), match_all=True, offset=0, limit=20):
     documents = SearchDocument.objects.published()
     if tags:
         documents = with_tags(documents, tags, match_all)
-    matching = engine.matching(documents, query)
-    candidates = list(matching.order_by("-publish_at").values_list("pk", "kind")[: CANDIDATES + 1])
-    capped = len(candidates) > CANDIDATES
-    candidates = candidates[:CANDIDATES]
-    facets = facet_counts(candidates)
+    ranked = engine.ranked(documents, query)  # [(pk, kind)], best first, bounded
+    capped = len(ranked) > CANDIDATES
+    ranked = ranked[:CANDIDATES]
+    facets = facet_counts(ranked)
     if kinds:
-        candidates = [(pk, kind) for pk, kind in candidates if kind in kinds]
-    ranked = engine.rank([pk for pk, _ in candidates], query)
-    page = ranked[offset : offset + limit]
+        ranked = [(pk, kind) for pk, kind in ranked if kind in kinds]
+    page = [pk for pk, _ in ranked[offset : offset + limit]]
     hits = engine.hits(page, query)
-    suggestion = "" if candidates else engine.suggest(query)
-    return Results(query, hits, len(candidates), capped, facets, suggestion)
+    suggestion = "" if ranked else engine.suggest(query)
+    return Results(query, hits, len(ranked), capped, facets, suggestion)
 
 
 def with_tags(documents, slugs, match_all):
@@ -267,16 +264,16 @@ class PostgresEngine:
     def ts_query(self, query):
         return SearchQuery(websearch_text(query), search_type="websearch", config=CONFIG)
 
-    def matching(self, documents, query):
-        return documents.filter(vector=self.ts_query(query))
-
-    def rank(self, ids, query):
+    def ranked(self, documents, query):
+        """Rank the newest matches only: ranking a term found everywhere costs too much."""
+        matches = documents.filter(vector=self.ts_query(query)).order_by("-publish_at")
+        newest = matches.values("pk")[: CANDIDATES + 1]
         ranked = (
-            SearchDocument.objects.filter(pk__in=ids)
+            SearchDocument.objects.filter(pk__in=newest)
             .annotate(rank=SearchRank(F("vector"), self.ts_query(query)))
             .order_by("-rank", "-publish_at")
         )
-        return list(ranked.values_list("pk", flat=True))
+        return list(ranked.values_list("pk", "kind"))
 
     def hits(self, ids, query):
         headline = SearchHeadline(
@@ -293,8 +290,8 @@ class PostgresEngine:
         try:
             best = (
                 SearchDocument.objects.published()
+                .filter(title__trigram_similar=words)  # the % operator: uses the trigram index
                 .annotate(similarity=TrigramSimilarity("title", words))
-                .filter(similarity__gt=0.25)
                 .order_by("-similarity")
                 .values_list("title", flat=True)
                 .first()
@@ -305,23 +302,23 @@ class PostgresEngine:
 
 
 class Fts5Engine:
-    def matching(self, documents, query):
-        rows = RawSQL("SELECT rowid FROM search_fts WHERE search_fts MATCH %s", [query.fts5()])
-        return documents.filter(pk__in=rows)
-
-    def rank(self, ids, query):
-        if not ids:
-            return []
-        marks = ",".join("%s" for _ in ids)
+    def ranked(self, documents, query):
+        """The most recently indexed matches (FTS5 walks its index newest first and stops),
+        ranked by bm25 with per-column weights; bm25 is computed for those rows only."""
+        ids_sql, params = documents.values("pk").query.sql_with_params()
         weights = ", ".join(str(weight) for weight in WEIGHTS)
+        sql = (
+            f"SELECT d.id, d.kind, bm25(search_fts, {weights}) AS score, d.publish_at "
+            f"FROM search_fts JOIN {SearchDocument._meta.db_table} d ON d.id = search_fts.rowid "
+            f"WHERE search_fts MATCH %s AND d.id IN ({ids_sql}) "
+            f"ORDER BY search_fts.rowid DESC LIMIT {CANDIDATES + 1}"
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT rowid FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({marks}) "
-                f"ORDER BY bm25(search_fts, {weights})",
-                [query.fts5(), *ids],
-            )
-            ranked = [row[0] for row in cursor.fetchall()]
-        return ranked  # ids keep their newest-first order among equal scores
+            cursor.execute(sql, [query.fts5(), *params])
+            rows = cursor.fetchall()
+        rows.sort(key=lambda row: str(row[3] or ""), reverse=True)  # newest first among ties
+        rows.sort(key=lambda row: row[2])  # bm25: lower is better
+        return [(pk, kind) for pk, kind, _, _ in rows]
 
     def hits(self, ids, query):
         if not ids:
@@ -329,7 +326,7 @@ class Fts5Engine:
         marks = ",".join("%s" for _ in ids)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rowid, snippet(search_fts, 3, %s, %s, ' … ', 24) FROM search_fts "
+                "SELECT rowid, snippet(search_fts, -1, %s, %s, ' … ', 24) FROM search_fts "
                 f"WHERE search_fts MATCH %s AND rowid IN ({marks})",
                 [MARK_START, MARK_END, query.fts5(), *ids],
             )
@@ -347,24 +344,19 @@ class TermEngine:
     def terms(self, query):
         return [" ".join(part) for part in query.include if part != "OR"]
 
-    def matching(self, documents, query):
+    def ranked(self, documents, query):
         for term in self.terms(query):
             documents = documents.filter(
                 Q(title__icontains=term) | Q(tag_names__icontains=term) | Q(body__icontains=term)
             )
         for words in query.exclude:
             documents = documents.exclude(body__icontains=" ".join(words))
-        return documents
-
-    def rank(self, ids, query):
-        documents = SearchDocument.objects.filter(pk__in=ids).only("title", "publish_at")
+        newest = list(
+            documents.order_by("-publish_at").values_list("pk", "kind", "title")[: CANDIDATES + 1]
+        )
         terms = [term.lower() for term in self.terms(query)]
-
-        def score(document):
-            title = document.title.lower()
-            return -sum(term in title for term in terms)
-
-        return [doc.pk for doc in sorted(ordered(documents, ids), key=score)]
+        newest.sort(key=lambda row: -sum(term in row[2].lower() for term in terms))
+        return [(pk, kind) for pk, kind, _ in newest]
 
     def hits(self, ids, query):
         documents = ordered(SearchDocument.objects.filter(pk__in=ids), ids)

@@ -11,6 +11,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
+from competencyworks import search
 from competencyworks.html import excerpt
 from competencyworks.publishing import Status
 from policy import demo as policy_demo
@@ -84,7 +85,8 @@ class Command(BaseCommand):
         )
         if posts:
             started = time.perf_counter()
-            self.add_synthetic(posts, random.Random(seed))
+            post_ids = self.add_synthetic(posts, random.Random(seed))
+            search.reindex("post", post_ids)
             with connection.cursor() as cursor:
                 # Fresh statistics so the query planner picks the right indexes after a bulk load.
                 cursor.execute("ANALYZE")
@@ -153,6 +155,7 @@ class Command(BaseCommand):
         post_type = ContentType.objects.get_for_model(Post)
         now = timezone.now()
         batch = 2000
+        created_ids = []
         for start in range(0, count, batch):
             posts = []
             for i in range(start, min(count, start + batch)):
@@ -177,6 +180,7 @@ class Command(BaseCommand):
                 )
             with transaction.atomic():
                 posts = Post.objects.bulk_create(posts)
+                created_ids.extend(post.pk for post in posts)
                 Byline.objects.bulk_create(
                     Byline(post=post, author=rng.choice(authors), position=0) for post in posts
                 )
@@ -187,3 +191,4 @@ class Command(BaseCommand):
                 )
             self.stdout.write(f"  {min(count, start + batch)}/{count}", ending="\r")
         self.stdout.write("")
+        return created_ids
