@@ -2,9 +2,10 @@ import django_filters
 from django import forms
 
 from blog.models import Author, Post, Section
+from competencyworks.filters import TagFilterSet
 
 
-class PostFilter(django_filters.FilterSet):
+class PostFilter(TagFilterSet):
     """Blog list filters. Bad values give an empty list, never an error."""
 
     section = django_filters.ModelChoiceFilter(
@@ -27,14 +28,7 @@ class PostFilter(django_filters.FilterSet):
         max_value=2100,
         widget=forms.NumberInput(attrs={"placeholder": "e.g. 2016", "inputmode": "numeric"}),
     )
-    tag = django_filters.CharFilter(method="filter_tags", label="Tag")
 
     class Meta:
         model = Post
-        fields = ["section", "author", "series", "year", "tag"]
-
-    def filter_tags(self, queryset, name, value):
-        # ?tag=a&tag=b narrows to posts carrying every listed tag.
-        for slug in self.data.getlist("tag")[:5]:
-            queryset = queryset.filter(tags__slug=slug.strip().lower())
-        return queryset
+        fields = ["section", "author", "series", "year", "tag", "match"]

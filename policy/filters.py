@@ -1,10 +1,11 @@
 import django_filters
 from django import forms
 
+from competencyworks.filters import TagFilterSet
 from policy.models import Kind, PolicyEntry, State, Status, Topic
 
 
-class EntryFilter(django_filters.FilterSet):
+class EntryFilter(TagFilterSet):
     """Policy list filters, shared by the page and the CSV/JSON exports."""
 
     state = django_filters.ModelChoiceFilter(
@@ -24,4 +25,4 @@ class EntryFilter(django_filters.FilterSet):
 
     class Meta:
         model = PolicyEntry
-        fields = ["state", "kind", "policy_status", "topic", "year"]
+        fields = ["state", "kind", "policy_status", "topic", "year", "tag", "match"]

@@ -624,7 +624,7 @@ def test_filter_form_offers_the_filters_and_keeps_the_chosen_values(client, entr
     form = doc.find("form", role="search", **{"aria-label": "Filter policy entries"})
     assert form.get("method") == "get"
     names = [node["name"] for node in form.descendants() if node.get("name")]
-    assert names == ["state", "kind", "policy_status", "topic", "year"]
+    assert names == ["state", "kind", "policy_status", "topic", "year", "tag", "match"]
     state_select = form.find("select", name="state")
     assert [o["value"] for o in state_select.find_all("option") if "selected" in o.attrs] == ["ID"]
     assert len(state_select.find_all("option")) == 57  # "Any state" and the 56
@@ -1547,3 +1547,15 @@ def test_query_count_is_fixed_and_small(client, page):
 
     assert few == many, f"{page}: {few} queries with 3 entries, {many} with 33"
     assert many <= MAX_PAGE_QUERIES, page
+
+
+def test_entries_filter_by_tags_all_or_any(client):
+    idaho = State.objects.get(code="ID")
+    both = PolicyEntryFactory(state=idaho, title="Both tags")
+    both.tags.add("credit", "pilots")
+    one = PolicyEntryFactory(state=idaho, title="One tag")
+    one.tags.add("credit")
+    all_of = client.get("/policy/", {"tag": ["credit", "pilots"]})
+    any_of = client.get("/policy/", {"tag": ["credit", "pilots"], "match": "any"})
+    assert [e.title for e in all_of.context["entries"]] == ["Both tags"]
+    assert sorted(e.title for e in any_of.context["entries"]) == ["Both tags", "One tag"]

@@ -2,12 +2,11 @@ import django_filters
 from django import forms
 from django.db.models import Count
 
+from competencyworks.filters import TagFilterSet
 from wiki.models import Kind, Resource, Topic, descendant_ids
 
-TAG_MATCH = [("all", "all of these tags"), ("any", "any of these tags")]
 
-
-class ResourceFilter(django_filters.FilterSet):
+class ResourceFilter(TagFilterSet):
     """Library filters. Bad values give an empty list, never an error."""
 
     q = django_filters.CharFilter(method="filter_text", label="Title or publisher")
@@ -20,10 +19,6 @@ class ResourceFilter(django_filters.FilterSet):
         min_value=1900, max_value=2100, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
     )
     publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact")
-    tag = django_filters.CharFilter(method="filter_tags", label="Tag")
-    match = django_filters.ChoiceFilter(
-        choices=TAG_MATCH, method="keep", empty_label=None, label="Match"
-    )
 
     class Meta:
         model = Resource
@@ -36,17 +31,6 @@ class ResourceFilter(django_filters.FilterSet):
     def filter_topic(self, queryset, name, topic):
         # A topic includes everything filed under the topics below it.
         return queryset.filter(topics__in=descendant_ids(topic)).distinct()
-
-    def filter_tags(self, queryset, name, value):
-        slugs = [slug.strip().lower() for slug in self.data.getlist("tag")[:5] if slug.strip()]
-        if self.data.get("match") == "any":
-            return queryset.filter(tags__slug__in=slugs).distinct()
-        for slug in slugs:
-            queryset = queryset.filter(tags__slug=slug)
-        return queryset
-
-    def keep(self, queryset, name, value):
-        return queryset  # read by filter_tags
 
 
 def facets(queryset):
