@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint format check clean
+.PHONY: run serve test lint format check clean
 
 $(INSTALLED): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,15 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py demo_login
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The production stack on this machine: DEBUG off, hashed static files, gunicorn.
+# HTTPS=0 because there is no TLS here; production sets SECRET_KEY and ALLOWED_HOSTS.
+SERVE_ENV := DEBUG=0 HTTPS=0 SECRET_KEY=$${SECRET_KEY:-local-serve-only} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
+serve: $(INSTALLED)
+	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
+	$(SERVE_ENV) $(BIN)/gunicorn competencyworks.wsgi -c gunicorn.conf.py
 
 test: $(INSTALLED)
 	$(BIN)/python -m pytest

@@ -183,10 +183,18 @@ def parse(text):
 
 
 def websearch_text(query):
-    """The parsed query back as PostgreSQL websearch syntax (never a syntax error)."""
+    """The parsed query back as PostgreSQL websearch syntax (never a syntax error).
+
+    A lone word websearch would read as its OR operator ("or" in any case) is quoted: only
+    the reader's OR in capitals is an operator, as on the other engines."""
     parts = []
     for part in query.include:
-        parts.append("or" if part == "OR" else f'"{" ".join(part)}"' if len(part) > 1 else part[0])
+        if part == "OR":
+            parts.append("or")
+        elif len(part) > 1 or part[0].lower() == "or":
+            parts.append(f'"{" ".join(part)}"')
+        else:
+            parts.append(part[0])
     parts.extend(f'-"{" ".join(words)}"' for words in query.exclude)
     return " ".join(parts)
 
@@ -276,14 +284,18 @@ class PostgresEngine:
         return list(ranked.values_list("pk", "kind"))
 
     def hits(self, ids, query):
-        headline = SearchHeadline(
-            "body", self.ts_query(query), config=CONFIG, start_sel=MARK_START,
-            stop_sel=MARK_END, max_words=30, min_words=12, max_fragments=2,
-            fragment_delimiter=" … ",
-        )  # fmt: skip
+        def headline(column):
+            return SearchHeadline(
+                column, self.ts_query(query), config=CONFIG, start_sel=MARK_START,
+                stop_sel=MARK_END, max_words=30, min_words=12, max_fragments=2,
+                fragment_delimiter=" … ",
+            )  # fmt: skip
+
         documents = SearchDocument.objects.filter(pk__in=ids).defer("body", "vector")
-        documents = documents.annotate(snippet=headline)
-        return [Hit(doc, highlight(doc.snippet)) for doc in ordered(documents, ids)]
+        documents = documents.annotate(
+            body_snippet=headline("body"), summary_snippet=headline("summary")
+        )
+        return [Hit(doc, highlight(best_snippet(doc))) for doc in ordered(documents, ids)]
 
     def suggest(self, query):
         words = " ".join(" ".join(part) for part in query.include if part != "OR")
@@ -299,6 +311,15 @@ class PostgresEngine:
         except DatabaseError:  # pg_trgm not installed
             return ""
         return best or ""
+
+
+def best_snippet(document):
+    """The body's snippet, or the summary's where only the summary matched (a policy
+    entry's summary, a resource's publisher or authors): like FTS5, show where it matched."""
+    for snippet in (document.body_snippet, document.summary_snippet):
+        if MARK_START in (snippet or ""):
+            return snippet
+    return document.body_snippet
 
 
 class Fts5Engine:

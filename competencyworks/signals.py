@@ -5,7 +5,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import TaggedItem
 
 from blog.signals import posts_imported
+from competencyworks import cache as page_cache
 from competencyworks import search
+from competencyworks.models import SearchDocument
 
 
 def item_saved(sender, instance, raw=False, **kwargs):
@@ -32,6 +34,16 @@ def posts_were_imported(sender, post_ids, **kwargs):
     search.reindex("post", post_ids)
 
 
+CONTENT_APPS = {"blog", "wiki", "policy", "taggit", "competencyworks"}
+
+
+def content_saved(sender, **kwargs):
+    # Migrations save historical models ("__fake__"): no pages exist to refresh then.
+    historical = sender.__module__ == "__fake__"
+    if sender._meta.app_label in CONTENT_APPS and sender is not SearchDocument and not historical:
+        page_cache.content_changed()
+
+
 def connect():
     for kind, (label, _) in search.KINDS.items():
         model = apps.get_model(label)
@@ -42,3 +54,9 @@ def connect():
         policy_event_saved, sender=apps.get_model("policy.Event"), dispatch_uid="search_event"
     )
     posts_imported.connect(posts_were_imported, dispatch_uid="search_imported")
+    # Any change to content starts a new page-cache version, in every app process. These run
+    # after the search receivers, so the next scheduled publication is read from fresh data.
+    post_save.connect(content_saved, dispatch_uid="page_cache_saved")
+    post_delete.connect(content_saved, dispatch_uid="page_cache_deleted")
+    m2m_changed.connect(content_saved, dispatch_uid="page_cache_m2m")
+    posts_imported.connect(page_cache.content_changed, dispatch_uid="page_cache_imported")

@@ -1,5 +1,9 @@
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.views import View
 from django.views.generic import TemplateView
 
 from blog.models import Post, Series
@@ -19,6 +23,28 @@ class HomeView(TemplateView):
             new_resources=Resource.objects.published().order_by("-publish_at")[:NEW_RESOURCES],
             **kwargs,
         )
+
+
+class HealthView(View):
+    """For load balancers and monitoring: 200 when the database and cache answer, else 503."""
+
+    def get(self, request):
+        checks = {"database": "ok", "cache": "ok"}
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError as error:
+            checks["database"] = f"error: {error.__class__.__name__}"
+        try:
+            cache.set("healthz", "1", 5)
+            if cache.get("healthz") != "1":
+                checks["cache"] = "error: value not kept"
+        except Exception as error:  # any cache backend failure means "not healthy"
+            checks["cache"] = f"error: {error.__class__.__name__}"
+        healthy = all(value == "ok" for value in checks.values())
+        response = JsonResponse(checks, status=200 if healthy else 503)
+        add_never_cache_headers(response)
+        return response
 
 
 class RobotsView(TemplateView):

@@ -11,6 +11,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
+from competencyworks import cache as page_cache
 from competencyworks import search
 from competencyworks.html import excerpt
 from competencyworks.publishing import Status
@@ -87,6 +88,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             post_ids = self.add_synthetic(posts, random.Random(seed))
             search.reindex("post", post_ids)
+            page_cache.content_changed()
             with connection.cursor() as cursor:
                 # Fresh statistics so the query planner picks the right indexes after a bulk load.
                 cursor.execute("ANALYZE")

@@ -1,0 +1,103 @@
+"""Whole-page cache for anonymous readers, refreshed the moment content changes.
+
+Every cached page's key includes a site-wide content version kept in the shared cache
+(Redis in production). Saving, deleting, tagging or importing any content sets a new
+version, so every app process stops serving the old pages at once; a scheduled item going
+live does the same when its time comes. Logged-in users (anyone sending a session cookie)
+and the admin are never served from, or stored in, this cache.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.cache import patch_response_headers
+from django.utils.http import http_date
+
+VERSION_KEY = "content-version"
+NEXT_PUBLICATION_KEY = "next-publication"
+UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
+
+
+def content_version():
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = content_changed()
+    return version
+
+
+def content_changed(**kwargs):
+    """Start a new content version (call it whenever public content may have changed)."""
+    version = time.time_ns()
+    cache.set_many({VERSION_KEY: version, NEXT_PUBLICATION_KEY: next_publication()}, None)
+    return version
+
+
+def next_publication():
+    """When the next scheduled item goes live (a timestamp), or 0 if none is waiting."""
+    from competencyworks.models import SearchDocument
+
+    upcoming = (
+        SearchDocument.objects.filter(status="published", publish_at__gt=timezone.now())
+        .order_by("publish_at")
+        .values_list("publish_at", flat=True)
+        .first()
+    )
+    return upcoming.timestamp() if upcoming else 0
+
+
+def current_version():
+    values = cache.get_many([VERSION_KEY, NEXT_PUBLICATION_KEY])
+    if VERSION_KEY not in values:
+        return content_changed()
+    due = values.get(NEXT_PUBLICATION_KEY) or 0
+    if due and time.time() >= due:
+        return content_changed()  # something scheduled has just gone live
+    return values[VERSION_KEY]
+
+
+def cacheable_request(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(UNCACHED_PREFIXES)
+    )
+
+
+def cacheable_response(response):
+    control = response.get("Cache-Control", "")
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "private" not in control
+        and "no-cache" not in control
+        and "no-store" not in control
+    )
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.seconds = settings.PAGE_CACHE_SECONDS
+
+    def __call__(self, request):
+        if not self.seconds or not cacheable_request(request):
+            return self.get_response(request)
+        address = f"{request.get_host()}{request.get_full_path()}".encode()
+        key = f"page:{current_version()}:{hashlib.sha256(address).hexdigest()}"
+        response = cache.get(key)
+        if response is not None:
+            response["X-Cache"] = "hit"
+            return response
+        response = self.get_response(request)
+        if cacheable_response(response):
+            response["Last-Modified"] = http_date()
+            patch_response_headers(response, cache_timeout=0)  # browsers revalidate each time
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            cache.set(key, response, self.seconds)
+            response["X-Cache"] = "miss"
+        return response

@@ -1,0 +1,122 @@
+"""Two app processes on one PostgreSQL and Redis: a change made through one is what the
+other serves next, although both cache pages."""
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.hashers import make_password
+from django.db import connection
+
+from tests.factories import PostFactory, UserFactory
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not REDIS_URL or connection.vendor != "postgresql",
+        reason="needs PostgreSQL and REDIS_URL (CI's PostgreSQL run sets both)",
+    ),
+]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def app_processes(tmp_path):
+    """Two separate gunicorn processes serving the test database with production settings."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    db = connection.settings_dict
+    database_url = f"postgresql://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env = {
+        **os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "DEBUG": "0",
+        "HTTPS": "0", "SECRET_KEY": "two-process-test", "ALLOWED_HOSTS": "127.0.0.1",
+        "PAGE_CACHE_SECONDS": "600", "DJANGO_SETTINGS_MODULE": "competencyworks.settings",
+    }  # fmt: skip
+    processes, ports = [], []
+    for _ in range(2):
+        port = free_port()
+        log = str(tmp_path / f"{port}.log")
+        command = [
+            sys.executable, "-m", "gunicorn", "competencyworks.wsgi", "-w", "1",
+            "-b", f"127.0.0.1:{port}", "--error-logfile", log, "--access-logfile", log,
+        ]  # fmt: skip
+        processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        ports.append(port)
+    for port in ports:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.1)
+    yield [f"http://127.0.0.1:{port}" for port in ports]
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def fetch(url, opener=None):
+    try:
+        response = (opener or urllib.request.build_opener()).open(url, timeout=10)
+        return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, ""
+
+
+def admin_session(base):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    _, _, page = fetch(f"{base}/admin/login/", opener)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    form = {"username": "chief", "password": "a long enough password", "next": "/admin/",
+            "csrfmiddlewaretoken": token}  # fmt: skip
+    request = urllib.request.Request(
+        f"{base}/admin/login/", data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": f"{base}/admin/login/"},
+    )  # fmt: skip
+    opener.open(request, timeout=10)
+    return opener
+
+
+def test_a_change_made_in_one_process_is_served_by_the_other(app_processes):
+    writer, reader = app_processes
+    chief = UserFactory(username="chief", is_staff=True, is_superuser=True)
+    # The app processes run production settings, whose hashers the tests' fast one is not.
+    chief.password = make_password("a long enough password", hasher="pbkdf2_sha256")
+    chief.save()
+    post = PostFactory(title="Visible everywhere")
+    for _ in range(2):  # the second read comes from the cache
+        status, headers, body = fetch(f"{reader}/blog/")
+    assert headers["X-Cache"] == "hit" and "Visible everywhere" in body
+
+    opener = admin_session(writer)
+    _, _, changelist = fetch(f"{writer}/admin/blog/post/", opener)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', changelist)[1]
+    form = {"action": "unpublish_selected", "_selected_action": str(post.pk), "index": "0",
+            "csrfmiddlewaretoken": token}  # fmt: skip
+    request = urllib.request.Request(
+        f"{writer}/admin/blog/post/", data=urllib.parse.urlencode(form).encode(),
+        headers={"Referer": f"{writer}/admin/blog/post/"},
+    )  # fmt: skip
+    opener.open(request, timeout=10)
+
+    status, headers, body = fetch(f"{reader}/blog/")
+    assert status == 200 and "Visible everywhere" not in body
+    assert fetch(f"{reader}{post.get_absolute_url()}")[0] == 404
