@@ -27,8 +27,9 @@ serve: $(INSTALLED)
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
 	$(SERVE_ENV) $(BIN)/gunicorn competencyworks.wsgi -c gunicorn.conf.py
 
+# One test process per core.
 test: $(INSTALLED)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
