@@ -320,6 +320,16 @@ def host_busy():
     return sum(ticks) - idle, sum(ticks)
 
 
+def background_cpu(seconds=2.0):
+    """How busy the machine is with nothing of ours running (share of all cores)."""
+    before = host_busy()
+    time.sleep(seconds)
+    after = host_busy()
+    if not before or not after or after[1] <= before[1]:
+        return math.nan
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
 def run_load(port, path, *, threads, total):
     """Send `total` GETs for path from `threads` clients, each with one kept connection."""
     lock = threading.Lock()
@@ -487,6 +497,7 @@ def main(argv=None):
         vendor = database_vendor(env)
 
         cases, sizes, logs = [], {}, {}
+        idle_before = background_cpu()
         if args.redis:
             flush_redis()
         with Server(env, "uncached", args.workers, workdir / "gunicorn-uncached.log") as server:
@@ -517,6 +528,7 @@ def main(argv=None):
             cases += time_page(server, "static copy", static_path, args, mode="static")
             logs["cached"] = server.log_summary()
 
+        idle_after = background_cpu()
         order = {name: i for i, (name, _) in enumerate([*pages, ("static copy", "")])}
         modes = {"uncached": 0, "cached": 1, "static": 2}
         cases.sort(key=lambda c: (order[c.page], modes[c.mode], c.concurrency))
@@ -526,6 +538,10 @@ def main(argv=None):
             f"(gunicorn.conf.py) | cache {'redis' if args.redis else 'locmem'} | "
             f"Python {platform.python_version()} | {os.cpu_count()} CPUs shared by client "
             f"and server | {args.requests} requests per case"
+        )
+        print(
+            f"host CPU busy with no benchmark load: {idle_before:.0%} before, "
+            f"{idle_after:.0%} after (other processes on this machine)"
         )
         print()
         print_table(cases)
