@@ -135,6 +135,7 @@ def start_gunicorn(database_url, port, log_path):
         "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
+        "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": HOST,
     }
     command = [

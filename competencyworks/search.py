@@ -23,6 +23,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import DatabaseError, connection
 from django.db.models import F, Q
+from django.utils import timezone
 
 from competencyworks.models import SearchDocument
 
@@ -35,6 +36,7 @@ KINDS = {
 MAX_QUERY_LENGTH = 255
 MAX_TERMS = 16
 CANDIDATES = 1000
+SUGGEST_MAX_WORDS = 4
 MAX_BODY = 100_000  # characters indexed per item: a tsvector cannot exceed 1 MB
 CONFIG = "english"
 WEIGHTS = (10.0, 5.0, 5.0, 1.0)  # bm25 weights of title, tags, summary, body on SQLite
@@ -227,10 +229,9 @@ def search(text, *, kinds=(), tags=(), match_all=True, offset=0, limit=20):
     if query.is_empty:
         return Results(query, [], 0, False, [])
     engine = engine_for(connection)
-    documents = SearchDocument.objects.published()
-    if tags:
-        documents = with_tags(documents, tags, match_all)
-    ranked = engine.ranked(documents, query)  # [(pk, kind)], best first, bounded
+    # Tag filters narrow the documents; the engines add "published" in their own way.
+    tagged = with_tags(SearchDocument.objects.all(), tags, match_all) if tags else None
+    ranked = engine.ranked(query, tagged)  # [(pk, kind)], best first, bounded
     capped = len(ranked) > CANDIDATES
     ranked = ranked[:CANDIDATES]
     facets = facet_counts(ranked)
@@ -272,8 +273,11 @@ class PostgresEngine:
     def ts_query(self, query):
         return SearchQuery(websearch_text(query), search_type="websearch", config=CONFIG)
 
-    def ranked(self, documents, query):
+    def ranked(self, query, tagged=None):
         """Rank the newest matches only: ranking a term found everywhere costs too much."""
+        documents = SearchDocument.objects.published()
+        if tagged is not None:
+            documents = documents.filter(pk__in=tagged.values("pk"))
         matches = documents.filter(vector=self.ts_query(query)).order_by("-publish_at")
         newest = matches.values("pk")[: CANDIDATES + 1]
         ranked = (
@@ -298,7 +302,11 @@ class PostgresEngine:
         return [Hit(doc, highlight(best_snippet(doc))) for doc in ordered(documents, ids)]
 
     def suggest(self, query):
-        words = " ".join(" ".join(part) for part in query.include if part != "OR")
+        words = [word for part in query.include if part != "OR" for word in part]
+        # Short or many words match most titles' trigrams: too costly, and no help.
+        if not words or len(words) > SUGGEST_MAX_WORDS or min(map(len, words)) < 3:
+            return ""
+        words = " ".join(words)
         try:
             best = (
                 SearchDocument.objects.published()
@@ -323,15 +331,20 @@ def best_snippet(document):
 
 
 class Fts5Engine:
-    def ranked(self, documents, query):
+    def ranked(self, query, tagged=None):
         """The most recently indexed matches (FTS5 walks its index newest first and stops),
         ranked by bm25 with per-column weights; bm25 is computed for those rows only."""
-        ids_sql, params = documents.values("pk").query.sql_with_params()
         weights = ", ".join(str(weight) for weight in WEIGHTS)
+        # "Published" is tested on each joined row: an IN over every public id costs more.
+        conditions, params = "d.status = %s AND d.publish_at <= %s", ["published", timezone.now()]
+        if tagged is not None:
+            tagged_sql, tagged_params = tagged.values("pk").query.sql_with_params()
+            conditions += f" AND d.id IN ({tagged_sql})"
+            params.extend(tagged_params)
         sql = (
             f"SELECT d.id, d.kind, bm25(search_fts, {weights}) AS score, d.publish_at "
             f"FROM search_fts JOIN {SearchDocument._meta.db_table} d ON d.id = search_fts.rowid "
-            f"WHERE search_fts MATCH %s AND d.id IN ({ids_sql}) "
+            f"WHERE search_fts MATCH %s AND {conditions} "
             f"ORDER BY search_fts.rowid DESC LIMIT {CANDIDATES + 1}"
         )
         with connection.cursor() as cursor:
@@ -365,7 +378,10 @@ class TermEngine:
     def terms(self, query):
         return [" ".join(part) for part in query.include if part != "OR"]
 
-    def ranked(self, documents, query):
+    def ranked(self, query, tagged=None):
+        documents = SearchDocument.objects.published()
+        if tagged is not None:
+            documents = documents.filter(pk__in=tagged.values("pk"))
         for term in self.terms(query):
             documents = documents.filter(
                 Q(title__icontains=term) | Q(tag_names__icontains=term) | Q(body__icontains=term)

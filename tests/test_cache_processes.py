@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from tests.factories import PostFactory, UserFactory
@@ -99,7 +99,8 @@ def test_a_change_made_in_one_process_is_served_by_the_other(app_processes):
     writer, reader = app_processes
     chief = UserFactory(username="chief", is_staff=True, is_superuser=True)
     # The app processes run production settings, whose hashers the tests' fast one is not.
-    chief.password = make_password("a long enough password", hasher="pbkdf2_sha256")
+    hasher = PBKDF2PasswordHasher()
+    chief.password = hasher.encode("a long enough password", hasher.salt(), iterations=1000)
     chief.save()
     post = PostFactory(title="Visible everywhere")
     for _ in range(2):  # the second read comes from the cache
