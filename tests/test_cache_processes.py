@@ -60,16 +60,27 @@ def app_processes(tmp_path):
         processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
         ports.append(port)
     for port in ports:
-        for _ in range(100):
+        for _ in range(300):  # up to 30 s: a busy CI machine starts Django slowly
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.1)
-    yield [f"http://127.0.0.1:{port}" for port in ports]
+    servers = Servers(f"http://127.0.0.1:{port}" for port in ports)
+    servers.log_dir = tmp_path
+    yield servers
     for process in processes:
         process.terminate()
         process.wait(timeout=10)
+
+
+class Servers(list):
+    log_dir = None
+
+
+def server_logs(servers):
+    logs = sorted(Path(servers.log_dir or ".").glob("*.log"))
+    return "\n".join(log.read_text()[-2000:] for log in logs)
 
 
 def fetch(url, opener=None):
@@ -105,6 +116,7 @@ def test_a_change_made_in_one_process_is_served_by_the_other(app_processes):
     post = PostFactory(title="Visible everywhere")
     for _ in range(2):  # the second read comes from the cache
         status, headers, body = fetch(f"{reader}/blog/")
+    assert status == 200, server_logs(app_processes)
     assert headers["X-Cache"] == "hit" and "Visible everywhere" in body
 
     opener = admin_session(writer)

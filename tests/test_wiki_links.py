@@ -220,7 +220,8 @@ def test_check_urls_runs_checks_at_the_same_time(site, server):
     results = check_urls(urls, workers=8, timeout=5)
     elapsed = time.monotonic() - started
     assert all(result.ok for result in results.values())
-    assert elapsed < 8 * delay / 2, f"8 checks of {delay}s took {elapsed:.2f}s"
+    # One at a time would take 8 x delay; allow for a loaded machine, still well under that.
+    assert elapsed < 8 * delay * 0.75, f"8 checks of {delay}s took {elapsed:.2f}s"
     assert server.most_active >= 4
 
 
