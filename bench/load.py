@@ -38,6 +38,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -62,6 +63,7 @@ TARGET_SHARE = 0.5  # cached req/s as a share of the static copy's, at the highe
 POST_LINK = re.compile(r'href="(/blog/\d{4}/\d{2}/\d{2}/[^"/]+/)"')
 TAG_LINK = re.compile(r'href="(/blog/tag/[^"/]+/)"')
 RECYCLED = "Autorestarting worker"  # gunicorn logs this when max_requests recycles a worker
+STOP = threading.Event()  # set on SIGTERM: clients stop, the server and static copy go
 LOG_PROBLEMS = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "Worker failed")
 
 
@@ -345,7 +347,7 @@ def run_load(port, path, *, threads, total):
         try:
             while True:
                 with lock:
-                    if sent >= total:
+                    if sent >= total or STOP.is_set():
                         break
                     sent += 1
                 started = time.perf_counter()
@@ -469,8 +471,15 @@ def print_targets(cases, pages, sizes, top):
     return passed
 
 
+def terminated(signum, frame):
+    """SIGTERM: unwind through the finally blocks (stop gunicorn, delete the static copy)."""
+    STOP.set()
+    raise SystemExit(f"bench/load.py: stopped by signal {signum}")
+
+
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, terminated)
     existing = os.environ.get("DATABASE_URL")
     workdir = Path(tempfile.mkdtemp(prefix="cw-load-"))
     if existing:

@@ -101,6 +101,8 @@ def prepare_database(database_url, posts):
     manage(database_url, "migrate", "--noinput", "-v", "0")
     migrated = time.perf_counter()
     manage(database_url, "seed_demo", "--posts", str(posts))
+    # Production settings serve hashed static files: collect them first.
+    manage(database_url, "collectstatic", "--noinput", "-v", "0")
     return migrated - started, time.perf_counter() - migrated
 
 
@@ -134,6 +136,7 @@ def start_gunicorn(database_url, port, log_path):
         **os.environ,
         "DATABASE_URL": database_url,
         "DEBUG": "0",
+        "HTTPS": "0",
         "SECURE_SSL_REDIRECT": "0",
         "SECRET_KEY": "bench-only",
         "ALLOWED_HOSTS": HOST,

@@ -48,7 +48,13 @@ def app_processes(tmp_path):
         **os.environ, "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL, "DEBUG": "0",
         "HTTPS": "0", "SECRET_KEY": "two-process-test", "ALLOWED_HOSTS": "127.0.0.1",
         "PAGE_CACHE_SECONDS": "600", "DJANGO_SETTINGS_MODULE": "competencyworks.settings",
+        "STATIC_ROOT": str(tmp_path / "static"),
     }  # fmt: skip
+    # Production settings serve hashed static files: collect them as a deployment would.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
     processes, ports = [], []
     for _ in range(2):
         port = free_port()
