@@ -5,9 +5,14 @@ Every cached page's key includes a site-wide content version kept in the shared 
 version, so every app process stops serving the old pages at once; a scheduled item going
 live does the same when its time comes. Logged-in users (anyone sending a session cookie)
 and the admin are never served from, or stored in, this cache.
+
+GZipMiddleware sits just inside this one, so pages are stored compressed for readers whose
+browsers accept gzip (nearly all): a hit moves a sixth of the bytes through Redis and the
+network, and the key records which of the two encodings it holds.
 """
 
 import hashlib
+import re
 import time
 
 from django.conf import settings
@@ -19,6 +24,7 @@ from django.utils.http import http_date
 VERSION_KEY = "content-version"
 NEXT_PUBLICATION_KEY = "next-publication"
 UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # the test GZipMiddleware applies
 
 
 def content_version():
@@ -87,7 +93,9 @@ class PageCacheMiddleware:
         if not self.seconds or not cacheable_request(request):
             return self.get_response(request)
         address = f"{request.get_host()}{request.get_full_path()}".encode()
-        key = f"page:{current_version()}:{hashlib.sha256(address).hexdigest()}"
+        accepts_gzip = ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        encoding = "gzip" if accepts_gzip else "identity"
+        key = f"page:{current_version()}:{encoding}:{hashlib.sha256(address).hexdigest()}"
         response = cache.get(key)
         if response is not None:
             response["X-Cache"] = "hit"
@@ -96,8 +104,6 @@ class PageCacheMiddleware:
         if cacheable_response(response):
             response["Last-Modified"] = http_date()
             patch_response_headers(response, cache_timeout=0)  # browsers revalidate each time
-            if hasattr(response, "render") and callable(response.render):
-                response.render()
             cache.set(key, response, self.seconds)
             response["X-Cache"] = "miss"
         return response

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "competencyworks.middleware.RejectNulBytesMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "competencyworks.cache.PageCacheMiddleware",
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,5 +1,6 @@
 """Anonymous pages come from the cache until content changes; staff never see cached pages."""
 
+import gzip
 import time
 from datetime import timedelta
 
@@ -25,6 +26,19 @@ def test_second_visit_is_served_from_the_cache(client, django_assert_num_queries
         response = client.get("/blog/")
     assert response["X-Cache"] == "hit"
     assert "Cached post" in response.content.decode()
+
+
+def test_gzip_and_plain_readers_each_get_their_own_cached_copy(client):
+    PostFactory(title="Compressed post")
+    client.get("/blog/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    zipped = client.get("/blog/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    plain = client.get("/blog/")
+    assert (zipped["X-Cache"], zipped["Content-Encoding"]) == ("hit", "gzip")
+    assert plain["X-Cache"] == "miss"
+    assert "Content-Encoding" not in plain
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert "Compressed post" in gzip.decompress(zipped.content).decode()
+    assert len(zipped.content) < len(plain.content) / 2
 
 
 def test_editing_a_post_refreshes_every_page_that_shows_it(client):
