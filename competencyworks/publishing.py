@@ -1,8 +1,9 @@
 """Publishing states shared by every public model.
 
 An item is public when its status is "published" and its `publish_at` has
-passed; a future `publish_at` schedules it. `published()` is the only way the
-public site reaches content, so drafts and scheduled items never leak.
+passed; a future `publish_at` schedules it. A private item is finished but meant
+for staff only (WordPress's "private"). `published()` is the only way the public
+site reaches content, so drafts, scheduled and private items never leak.
 """
 
 from django.apps import apps
@@ -15,6 +16,7 @@ from django.utils.text import slugify
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
     PUBLISHED = "published", "Published"
+    PRIVATE = "private", "Private (staff only)"
 
 
 class PublishedQuerySet(models.QuerySet):
@@ -80,7 +82,9 @@ class Publishable(Stamped):
 
     @property
     def visibility(self):
-        """draft, scheduled or published: what a reader can see right now."""
+        """draft, private, scheduled or published: what a reader can see right now."""
+        if self.status == Status.PRIVATE:
+            return "private"
         if self.status != Status.PUBLISHED:
             return "draft"
         if self.publish_at and self.publish_at > timezone.now():

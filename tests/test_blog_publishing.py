@@ -1,4 +1,4 @@
-"""Drafts and scheduled posts never reach readers; published ones reach every surface."""
+"""Draft, scheduled and private posts never reach readers; published ones reach every surface."""
 
 import xml.etree.ElementTree as ET
 
@@ -40,17 +40,27 @@ def posts():
             scheduled=True, title="Future post", tags=["policy"], authors=[author],
             series=series, series_part=3,
         ),
+        "private": PostFactory(
+            status="private", title="Staff memo", tags=["policy"], authors=[author],
+            series=series, series_part=4,
+        ),
     }  # fmt: skip
 
 
-@pytest.mark.parametrize("url", [*PUBLIC_LISTS, "/blog/author/ada/", "/blog/series/grading/"])
+@pytest.mark.parametrize(
+    "url",
+    [*PUBLIC_LISTS, "/blog/author/ada/", "/blog/series/grading/", "/search/?q=post+memo+draft",
+     "/search/feed/?q=post+memo+draft", "/tags/policy/"],
+)  # fmt: skip
 def test_only_published_posts_are_listed(client, posts, url):
     response = client.get(url)
     assert response.status_code == 200
     content = response.content.decode()
     assert "Secret draft" not in content
     assert "Future post" not in content
+    assert "Staff memo" not in content
     assert "secret-draft" not in content and "future-post" not in content
+    assert "staff-memo" not in content
 
 
 def test_published_post_appears_everywhere(client, posts):
@@ -58,10 +68,11 @@ def test_published_post_appears_everywhere(client, posts):
         assert "Visible post" in client.get(url).content.decode(), url
 
 
-def test_draft_and_scheduled_details_are_404_for_readers(client, posts):
+def test_draft_scheduled_and_private_details_are_404_for_readers(client, posts):
     assert client.get(posts["public"].get_absolute_url()).status_code == 200
-    assert client.get(posts["draft"].get_absolute_url()).status_code == 404
-    assert client.get(posts["scheduled"].get_absolute_url()).status_code == 404
+    for hidden in ("draft", "scheduled", "private"):
+        assert client.get(posts[hidden].get_absolute_url()).status_code == 404, hidden
+        assert client.get(posts[hidden].get_absolute_url() + "print/").status_code == 404
 
 
 def test_tag_counts_only_count_published_posts(client, posts):
@@ -89,6 +100,15 @@ def test_staff_with_change_permission_can_preview_a_draft(editor_client, posts):
     assert response.status_code == 200
     assert "Preview: this post is <strong>draft</strong>" in response.content.decode()
     assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
+def test_staff_can_read_a_private_post_and_are_told_it_is_private(editor_client, posts):
+    response = editor_client.get(posts["private"].get_absolute_url())
+    assert response.status_code == 200
+    assert "this post is <strong>private</strong> and readers cannot see it." in (
+        response.content.decode()
+    )
+    assert "private" in response["Cache-Control"]
 
 
 def test_staff_preview_of_scheduled_post_says_when(editor_client, posts):

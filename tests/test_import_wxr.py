@@ -224,12 +224,12 @@ def test_wxr_1_1_keeps_cdata_exactly_and_prefers_the_written_excerpt():
         ("Scheduled", "published", datetime(2099, 1, 1, 14, tzinfo=UTC), None),
         ("Draft", "draft", datetime(2022, 9, 1, 8, tzinfo=ZoneInfo(ZONE)), None),
         ("Pending review", "draft", datetime(2022, 9, 1, 8, tzinfo=ZoneInfo(ZONE)), None),
-        ("Private", "draft", datetime(2022, 9, 1, 12, tzinfo=UTC), "was private in WordPress"),
+        ("Private", "private", datetime(2022, 9, 1, 12, tzinfo=UTC), None),
         ("Binned", "draft", datetime(2022, 9, 1, 12, tzinfo=UTC), "status 'trash'"),
         ("Members only", "draft", datetime(2022, 9, 1, 12, tzinfo=UTC), "was password-protected"),
     ],
 )
-def test_statuses_map_to_published_or_draft(title, status, published_at, warning):
+def test_statuses_map_to_published_private_or_draft(title, status, published_at, warning):
     post = posts("statuses.xml")[title]
     assert post.status == status
     assert post.published_at == published_at

@@ -115,7 +115,7 @@ class Loader:
         post.title = record.title[:300]
         post.body = record.body
         post.excerpt = record.excerpt
-        post.status = Status.PUBLISHED if record.status == "published" else Status.DRAFT
+        post.status = Status(record.status)
         post.publish_at = record.published_at
         if post.status == Status.PUBLISHED and post.publish_at is None:
             post.publish_at = timezone.now()

@@ -35,7 +35,7 @@ class PostRecord:
     excerpt: str = ""
     published_at: datetime | None = None  # aware; None for drafts without a date
     date_inferred: bool = False
-    status: str = "published"  # "published" or "draft"
+    status: str = "published"  # "published", "private" or "draft"
     pinned: bool = False
     section: str | None = None  # a Section slug, or None for the run's default
     authors: list[str] = field(default_factory=list)  # display names, in byline order

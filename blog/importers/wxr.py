@@ -57,7 +57,13 @@ SECTIONS_BY_NAME = {"k-12": "k-12", "higher education": "higher-education"}
 # WordPress's default category says nothing about a post, so it does not become a tag.
 IGNORED_CATEGORIES = {"uncategorized"}
 
-STATUSES = {"publish": "published", "future": "published", "draft": "draft", "pending": "draft"}
+STATUSES = {
+    "publish": "published",
+    "future": "published",
+    "private": "private",
+    "draft": "draft",
+    "pending": "draft",
+}
 STAT_KEYS = ("items", "posts", "pages_skipped", "attachments", "comments", "skipped")
 
 _CHUNK = 64 * 1024
@@ -210,9 +216,7 @@ class WxrFile:
     def _status(self, record, item):
         status = item.get("wp:status").strip()
         record.status = STATUSES.get(status, "draft")
-        if status == "private":
-            record.warnings.append("was private in WordPress; imported as a draft")
-        elif status not in STATUSES:
+        if status not in STATUSES:
             record.warnings.append(f"WordPress status {status or '(none)'!r}; imported as a draft")
         if item.get("wp:post_password"):
             record.status = "draft"
