@@ -8,6 +8,7 @@ from taggit.models import Tag
 
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, bylines_prefetch
+from competencyworks.filters import narrowing_tags
 
 POSTS_PER_PAGE = 10
 
@@ -34,6 +35,9 @@ class PostListView(PostListMixin, FilterView):
         if front_page:
             pinned = Post.objects.published().for_cards().filter(pinned=True)
             context["pinned_posts"] = pinned[: self.pinned_count]
+        form = self.filterset.form
+        chosen = form.cleaned_data.get("tag", []) if form.is_valid() else []
+        context["narrowing_tags"] = narrowing_tags(self.request, context["posts"], chosen)
         return context
 
 

@@ -54,12 +54,30 @@ def test_pagination_keeps_the_filters(client):
     assert "?tag=equity&amp;page=2" in content
 
 
+def test_readers_narrow_the_list_one_tag_at_a_time(client):
+    PostFactory(title="Both", tags=["equity", "pilots", "rural"])
+    PostFactory(title="Equity only", tags=["equity"])
+    PostFactory(title="Pilots only", tags=["pilots"])
+    page = client.get("/blog/?section=&tag=equity")
+    links = {link["name"]: link for link in page.context["narrowing_tags"]}
+    assert set(links) == {"pilots", "rural"}  # tags of the posts shown, less the chosen one
+    assert links["pilots"]["url"] == "?section=&tag=equity&tag=pilots"
+    narrowed = client.get("/blog/" + links["pilots"]["url"])
+    assert [post.title for post in narrowed.context["posts"]] == ["Both"]
+    content = narrowed.content.decode()
+    for slug in ("equity", "pilots"):  # each chosen tag is a ticked box that can be unticked
+        assert f'<input type="checkbox" name="tag" value="{slug}" checked>' in content
+    assert "Narrow by tag" in content
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
         ("section=higher-education", {"College"}),
         ("tag=equity", {"Schools", "College"}),
         ("tag=equity&tag=pilots", {"College"}),
+        ("tag=Equity&tag=+PILOTS+", {"College"}),  # names work as well as slugs
+        ("tag=equity&tag=pilots&match=any", {"Schools", "College"}),
         ("author=ada", {"Schools"}),
         ("series=grading", {"College"}),
         ("year=2019", {"Old"}),
