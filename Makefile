@@ -20,7 +20,7 @@ run: $(INSTALLED)
 
 # The production stack on this machine: DEBUG off, hashed static files, gunicorn.
 # HTTPS=0 because there is no TLS here; production sets SECRET_KEY and ALLOWED_HOSTS.
-SERVE_ENV := DEBUG=0 HTTPS=0 SECRET_KEY=$${SECRET_KEY:-local-serve-only} \
+SERVE_ENV := DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY=$${SECRET_KEY:-local-serve-only} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
 serve: $(INSTALLED)
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0

@@ -6,6 +6,8 @@ SECRET_KEY     required unless DEBUG=1
 ALLOWED_HOSTS  comma-separated host names; required unless DEBUG=1
 DEBUG          1 for local development (manage.py and make run set it)
 HTTPS          0 to serve production settings over plain http on your own machine
+SERVE_MEDIA    1 to let Django serve uploads (make serve, browser tests); production uses
+               a web server or object storage instead (default: DEBUG)
 MEDIA_ROOT, MEDIA_STORAGE, TIME_ZONE, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, PAGE_CACHE_SECONDS
 """
 
@@ -149,6 +151,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+SERVE_MEDIA = os.environ.get("SERVE_MEDIA", "1" if DEBUG else "0") == "1"
 STORAGES = {
     # Any Django storage backend (e.g. storages.backends.s3.S3Storage) without code changes.
     "default": {
