@@ -1,0 +1,73 @@
+"""Fixtures for the browser tests: the served site, Debian's Chromium, watched pages."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.site import EDITOR, serve
+
+# Playwright's sync API keeps an event loop running in the test thread, after which Django
+# refuses ORM calls from the other tests this worker runs. The browser tests themselves
+# never touch the ORM: they only speak HTTP to a separate server.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory, worker_id):
+    yield from serve(tmp_path_factory.mktemp("site"), f"cw_browser_{worker_id}")
+
+
+@pytest.fixture(scope="session")
+def base_url(site):
+    return site.url
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": DESKTOP, "accept_downloads": True}
+
+
+@pytest.fixture
+def context(new_context, site):
+    """A browser context whose console errors and uncaught exceptions fail the test."""
+    context = new_context()
+    context.problems = []
+    context.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and context.problems.append(f"console error: {message.text} at {message.location}")
+        ),
+    )
+    context.on("weberror", lambda error: context.problems.append(f"page error: {error.error}"))
+    yield context
+    assert context.problems == [], f"{context.problems}\nserver log:\n{site.log_tail()}"
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    folder = Path(os.environ["SCREENSHOT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@pytest.fixture
+def editor_page(page):
+    """A page logged into the admin as a member of the Editors group."""
+    username, password = EDITOR
+    page.goto("/admin/login/?next=/admin/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    return page

@@ -1,0 +1,121 @@
+"""Every public page type in Chromium: accessible, error-free, usable on a phone, light."""
+
+import re
+import urllib.request
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.conftest import PHONE
+
+pytestmark = pytest.mark.browser
+
+SERIOUS = {"serious", "critical"}
+LIST_PAGE_BUDGET = 100 * 1024  # HTML + CSS + JS of a list page, before images
+
+
+def first_link(html, pattern):
+    found = re.search(rf'href="({pattern})"', html)
+    assert found, f"no link matching {pattern}"
+    return found[1]
+
+
+@pytest.fixture(scope="session")
+def page_types(site):
+    """One address of each public page type, found by following links as a reader would."""
+
+    def read(path):
+        return urllib.request.urlopen(site.url + path, timeout=10).read().decode()
+
+    home, series, wiki, pages, policy = map(
+        read, ["/", "/blog/series/", "/wiki/", "/wiki/pages/", "/policy/"]
+    )
+    series_url = first_link(series, r"/blog/series/[\w-]+/")
+    post = first_link(read(series_url), r"/blog/\d{4}/\d\d/\d\d/[\w-]+/")
+    return {
+        "home": "/",
+        "blog list": "/blog/",
+        "post": post,
+        "print view": post + "print/",
+        "section": first_link(home, r"/blog/section/[\w-]+/"),
+        "blog tag": first_link(home, r"/blog/tag/[\w-]+/"),
+        "author": first_link(home, r"/blog/author/[\w-]+/"),
+        "year archive": post[:11],
+        "month archive": post[:14],
+        "series index": "/blog/series/",
+        "series": series_url,
+        "blog tags": "/blog/tags/",
+        "search": "/search/?q=grading",
+        "site tags": "/tags/",
+        "site tag": "/tags/grading/",
+        "resource library": "/wiki/",
+        "resource": first_link(wiki, r"/wiki/resources/[\w-]+/"),
+        "topics": "/wiki/topics/",
+        "topic": first_link(wiki, r"/wiki/topics/[\w-]+/"),
+        "wiki pages": "/wiki/pages/",
+        "wiki page": first_link(pages, r"/wiki/pages/[\w-]+/"),
+        "wiki history": first_link(pages, r"/wiki/pages/[\w-]+/") + "history/",
+        "policy map": "/policy/",
+        "state": "/policy/states/nh/",
+        "policy entry": first_link(policy, r"/policy/entries/[\w-]+/"),
+        "not found": "/no-such-page/",
+    }
+
+
+PAGE_TYPES = [
+    "home", "blog list", "post", "print view", "section", "blog tag", "author",
+    "year archive", "month archive", "series index", "series", "blog tags", "search",
+    "site tags", "site tag", "resource library", "resource", "topics", "topic",
+    "wiki pages", "wiki page", "wiki history", "policy map", "state", "policy entry",
+    "not found",
+]  # fmt: skip
+
+
+def axe_problems(page):
+    """Serious and critical axe-core violations, one line each."""
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
+        f"{[node['target'] for node in violation['nodes']][:5]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in SERIOUS
+    ]
+
+
+@pytest.mark.parametrize("page_type", PAGE_TYPES)
+def test_each_page_type_is_accessible_and_fits_a_phone(
+    page, context, page_types, page_type, screenshots
+):
+    path = page_types[page_type]
+    response = page.goto(path)
+    if page_type == "not found":
+        assert response.status == 404
+        # Chromium logs the 404 of the page itself; that one is expected.
+        context.problems[:] = [p for p in context.problems if "404" not in p]
+    else:
+        assert response.status == 200, path
+    assert page.locator("h1").count() == 1, "one main heading"
+    assert axe_problems(page) == [], path
+    name = page_type.replace(" ", "-")
+    page.screenshot(path=screenshots / f"{name}-desktop.png", full_page=True)
+
+    page.set_viewport_size(PHONE)
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= PHONE["width"], f"{path} is {overflow}px wide on a 375px phone"
+    page.screenshot(path=screenshots / f"{name}-phone.png", full_page=True)
+
+
+def test_a_list_page_weighs_under_100_kb_before_images(page):
+    sizes = {}
+
+    def record(response):
+        kind = response.request.resource_type
+        if kind in ("document", "stylesheet", "script") and response.status == 200:
+            sizes[response.url] = len(response.body())  # decoded: the bytes parsed
+
+    page.on("response", record)
+    page.goto("/blog/")
+    page.wait_for_load_state("networkidle")
+    total = sum(sizes.values())
+    assert sizes, "nothing loaded"
+    assert total < LIST_PAGE_BUDGET, f"{total} bytes: {sizes}"
