@@ -6,7 +6,6 @@ import io
 import json
 import string
 import xml.etree.ElementTree as ET
-from html.parser import HTMLParser
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,9 +15,9 @@ from hypothesis import strategies as st
 
 from policy.models import PolicyEntry, State
 from tests.factories import PageFactory, PostFactory, ResourceFactory, UserFactory
+from tests.payloads import PAYLOAD, assert_inert
 
 pytestmark = pytest.mark.django_db
-PAYLOAD = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
 
 
 @pytest.fixture
@@ -34,27 +33,6 @@ def hostile_content():
         kind="statute", year=2020, policy_status="signed", summary=PAYLOAD, status="published",
     )  # fmt: skip
     return post, resource, page, entry
-
-
-class MarkupFinder(HTMLParser):
-    """Collects what a browser would run: event handler attributes, scripts, js: links."""
-
-    def __init__(self):
-        super().__init__()
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name.startswith("on") or (value or "").strip().lower().startswith("javascript:"):
-                self.found.append((tag, name, value))
-        if tag == "script":
-            self.found.append((tag, "", ""))
-
-
-def assert_inert(html):
-    finder = MarkupFinder()
-    finder.feed(html)
-    assert finder.found == []
 
 
 def test_payloads_are_inert_in_every_html_page(client, hostile_content):
