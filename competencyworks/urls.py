@@ -23,6 +23,7 @@ urlpatterns = [
     path("tags/", search_views.TagCloudView.as_view(), name="tags"),
     path("tags/<slug:slug>/", search_views.TagView.as_view(), name="tag"),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
+    path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     path("healthz", views.HealthView.as_view(), name="healthz"),
     path(
         "sitemap.xml",

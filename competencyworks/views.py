@@ -1,10 +1,11 @@
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views import View
-from django.views.generic import TemplateView
+from django.views.generic import RedirectView, TemplateView
 
 from blog.models import Post, Series
 from wiki.models import Resource
@@ -45,6 +46,15 @@ class HealthView(View):
         response = JsonResponse(checks, status=200 if healthy else 503)
         add_never_cache_headers(response)
         return response
+
+
+class FaviconView(RedirectView):
+    """Browsers ask for /favicon.ico on pages that name no icon, such as the admin's."""
+
+    permanent = True
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("img/favicon.svg")
 
 
 class RobotsView(TemplateView):

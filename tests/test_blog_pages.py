@@ -284,6 +284,12 @@ def test_author_page_lists_their_posts_and_bio(client):
     assert "Teaches maths." in response.content.decode()
 
 
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+
+
 def test_robots_txt_points_at_the_sitemap(client):
     response = client.get("/robots.txt")
     assert response["Content-Type"].startswith("text/plain")
