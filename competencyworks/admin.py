@@ -199,13 +199,12 @@ class PublishableAdmin(StampedAdmin):
 
     @admin.action(description="Publish selected items now", permissions=["change"])
     def publish_selected(self, request, queryset):
-        now = timezone.now()
-        # Keep a future time so scheduled items stay scheduled; save() fills empty times.
+        # Drafts, private and scheduled items alike go live now; a past time would put the
+        # item in the wrong place in date-ordered lists, so it becomes now as well.
         changed = 0
-        for item in queryset.exclude(status=Status.PUBLISHED):
+        for item in queryset.exclude(pk__in=queryset.published().values("pk")):
             item.status = Status.PUBLISHED
-            if item.publish_at and item.publish_at < now:
-                item.publish_at = None
+            item.publish_at = timezone.now()
             item.updated_by = request.user
             self.save_with_revision(request, item, "Published from the list.")
             changed += 1

@@ -495,21 +495,25 @@ def test_publish_action_publishes_drafts_now(editor_client, editor):
         assert post.updated_by == editor
 
 
-def test_publish_action_keeps_a_future_time_scheduled(editor_client):
+def test_publish_action_brings_scheduled_and_private_items_forward_to_now(editor_client):
     future = timezone.now() + timedelta(days=5)
     draft_for_later = PostFactory(status=Status.DRAFT, publish_at=future)
     already_scheduled = PostFactory(scheduled=True)
-    scheduled_at = already_scheduled.publish_at
+    private = PostFactory(status=Status.PRIVATE)
+    live = PostFactory(publish_at=local(2020, 1, 1))
+    before = timezone.now()
 
-    run_action(editor_client, "publish_selected", [draft_for_later, already_scheduled])
+    run_action(
+        editor_client, "publish_selected", [draft_for_later, already_scheduled, private, live]
+    )
 
-    draft_for_later.refresh_from_db()
-    already_scheduled.refresh_from_db()
-    assert draft_for_later.status == Status.PUBLISHED
-    assert draft_for_later.publish_at == future
-    assert draft_for_later.visibility == "scheduled"
-    assert already_scheduled.publish_at == scheduled_at
-    assert already_scheduled.visibility == "scheduled"
+    assert "Published 3 item(s)." in editor_client.get(POSTS_URL).content.decode()
+    for post in (draft_for_later, already_scheduled, private):
+        post.refresh_from_db()
+        assert post.visibility == "published"
+        assert before <= post.publish_at <= timezone.now()
+    live.refresh_from_db()
+    assert live.publish_at == local(2020, 1, 1)  # already public: left as it was
 
 
 def test_publish_action_leaves_unselected_posts_alone(editor_client):
