@@ -41,6 +41,7 @@ def browser_context_args(browser_context_args):
 def context(new_context, site):
     """A browser context whose console errors and uncaught exceptions fail the test."""
     context = new_context()
+    context.set_default_timeout(10_000)
     context.problems = []
     context.on(
         "console",
