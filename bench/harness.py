@@ -4,9 +4,12 @@ Both scripts run from bench/, so they import this module as `harness`. The datab
 fresh SQLite file in a temporary directory unless DATABASE_URL is set; the server is
 gunicorn with the production config (`gunicorn -c gunicorn.conf.py`, DEBUG=0, HTTPS=0)
 on a free 127.0.0.1 port; the client uses only the standard library, one kept
-http.client connection per thread, and only ever connects to 127.0.0.1.
+http.client connection per thread, and only ever connects to 127.0.0.1. Like a browser,
+the client sends `Accept-Encoding: gzip` unless told to ask for `identity`, and counts a
+200 answer in the other encoding as an error.
 """
 
+import gzip
 import http.client
 import math
 import os
@@ -31,6 +34,7 @@ TAG_LINK = re.compile(r'href="(/blog/tag/[^"/]+/)"')
 RECYCLED = "Autorestarting worker"  # gunicorn logs this when max_requests recycles a worker
 LOG_PROBLEMS = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "Worker failed")
 STOP = threading.Event()  # set by a script's signal handler: clients stop sending
+GZIP, IDENTITY = "gzip", "identity"  # the Accept-Encoding values the client sends
 VENDOR_CODE = """
 from django.db import connection
 connection.ensure_connection()
@@ -138,38 +142,66 @@ class Connection(http.client.HTTPConnection):
         self.opened += 1
 
 
-def fetch(connection, path):
-    """GET path on a kept connection; return (status, body, X-Cache). Reconnects as needed."""
+@dataclass
+class Reply:
+    """One answer: the status, the body as it came over the wire, and two headers."""
+
+    status: int
+    body: bytes
+    x_cache: str | None
+    content_encoding: str | None
+
+    def problem(self, encoding):
+        """Why this is not the 200 answer in `encoding` that was asked for, or None."""
+        if self.status != 200:
+            return f"HTTP {self.status}"
+        if (self.content_encoding or IDENTITY) != encoding:
+            return f"asked for {encoding}, got Content-Encoding {self.content_encoding}"
+        return None
+
+    def content(self):
+        """The body with its Content-Encoding undone."""
+        return gzip.decompress(self.body) if self.content_encoding == GZIP else self.body
+
+
+def fetch(connection, path, encoding=GZIP):
+    """GET path on a kept connection, accepting `encoding`; return a Reply. Reconnects as needed."""
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Accept-Encoding": encoding})
         response = connection.getresponse()
         body = response.read()
-        return response.status, body, response.getheader("X-Cache")
+        return Reply(
+            response.status,
+            body,
+            response.getheader("X-Cache"),
+            response.getheader("Content-Encoding"),
+        )
     except (OSError, http.client.HTTPException):
         connection.close()  # the next request opens a fresh socket
         raise
 
 
-def get(port, path, timeout=30):
-    """One GET on a connection of its own; return (status, body, X-Cache)."""
+def get(port, path, encoding=GZIP, timeout=30):
+    """One GET on a connection of its own; return a Reply."""
     connection = Connection(HOST, port, timeout=timeout)
     try:
-        return fetch(connection, path)
+        return fetch(connection, path, encoding)
     finally:
         connection.close()
 
 
-def get_page(port, path):
-    """The body of path, or exit when it does not answer 200."""
-    status, body, _ = get(port, path)
-    if status != 200:
-        sys.exit(f"GET {path} answered {status}; cannot pick benchmark URLs.")
-    return body
+def get_page(port, path, encoding=GZIP):
+    """The 200 Reply for path in `encoding`, or exit with the reason it is not one."""
+    reply = get(port, path, encoding)
+    problem = reply.problem(encoding)
+    if problem:
+        sys.exit(f"GET {path}: {problem}; cannot benchmark it.")
+    return reply
 
 
-def blog_links(port):
+def blog_links(port, encoding=GZIP):
     """(post detail, tag) addresses, the first of each linked from the blog list."""
-    listing = get_page(port, "/blog/").decode()
+    listing = get_page(port, "/blog/", encoding).content().decode()
     post = POST_LINK.search(listing)
     tag = TAG_LINK.search(listing)
     if not post or not tag:
@@ -232,7 +264,7 @@ class Server:
                     f"{self.log_path.read_text()}"
                 )
             try:
-                if get(self.port, "/healthz", timeout=5)[0] == 200:
+                if get(self.port, "/healthz", timeout=5).status == 200:
                     return
             except (OSError, http.client.HTTPException):
                 pass
@@ -298,8 +330,11 @@ class Load:
         return ordered[max(0, math.ceil(share * len(ordered)) - 1)] * 1000
 
 
-def run_load(port, path, *, threads, total, seconds=None):
-    """GET path from `threads` keep-alive clients until `total` are sent or `seconds` pass."""
+def run_load(port, path, *, threads, total, seconds=None, encoding=GZIP):
+    """GET path from `threads` keep-alive clients until `total` are sent or `seconds` pass.
+
+    Any answer but a 200 in `encoding` counts as an error.
+    """
     lock = threading.Lock()
     load = Load()
     sent = 0
@@ -317,8 +352,8 @@ def run_load(port, path, *, threads, total, seconds=None):
                     sent += 1
                 started = time.perf_counter()
                 try:
-                    status, _, cache_header = fetch(connection, path)
-                    problem = None if status == 200 else f"HTTP {status}"
+                    reply = fetch(connection, path, encoding)
+                    problem, cache_header = reply.problem(encoding), reply.x_cache
                 except (OSError, http.client.HTTPException) as exc:
                     problem, cache_header = f"{type(exc).__name__}: {exc}", None
                 took = time.perf_counter() - started

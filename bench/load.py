@@ -5,6 +5,7 @@ Run by hand, never by the test suite:
     .venv/bin/python bench/load.py                                        # the default run
     .venv/bin/python bench/load.py --posts 1000 --requests 200 --concurrency 1 4  # quick check
     .venv/bin/python bench/load.py --redis          # page cache in Redis (db 14, flushed)
+    .venv/bin/python bench/load.py --identity       # ask for uncompressed pages
 
 Without DATABASE_URL it builds a fresh SQLite database in a temporary directory (removed
 afterwards unless --keep); with DATABASE_URL set it uses that database and adds N more
@@ -17,13 +18,25 @@ gunicorn.conf.py`, DEBUG=0, HTTPS=0, WhiteNoise), one server at a time on a free
   cached    PAGE_CACHE_SECONDS=600, each page warmed first: anonymous requests are
             answered from competencyworks.cache (X-Cache: hit);
   static    on the cached server, the home page's HTML saved once as
-            STATIC_ROOT/bench-static-home.html and served by WhiteNoise: the ceiling
-            for a page that Django does not render at all.
+            STATIC_ROOT/bench-static-home.html, with a gzip copy beside it (.html.gz),
+            and served by WhiteNoise: the ceiling for a page that Django does not
+            render at all.
+
+STATIC_ROOT follows the settings: the STATIC_ROOT environment variable if set, else
+<project>/staticfiles. Both files are written before the cached server starts, because
+WhiteNoise (autorefresh off) finds files and their .gz siblings once, at start-up; they
+are deleted when the run ends.
+
+Like a browser, every request sends `Accept-Encoding: gzip`, so pages come compressed by
+GZipMiddleware (and are cached compressed) and the static copy comes from its .gz file;
+--identity asks for uncompressed answers instead. The summary gives each page's bytes on
+the wire and uncompressed.
 
 Each case sends --requests GETs from each --concurrency level of client threads, each
 thread with one http.client connection that asks for keep-alive (gunicorn's sync workers
 close it after every response anyway; the "conns" column counts the TCP connections
-opened). Any answer but 200, or a failed request, is an error. The client uses only the
+opened). A failed request, or any answer but a 200 in the encoding asked for
+(Content-Encoding gzip, or none with --identity), is an error. The client uses only the
 standard library and only ever connects to 127.0.0.1; client and server share the machine,
 so "client cpu" (of one core) and "host cpu" (all cores) show who was busy.
 
@@ -32,6 +45,7 @@ requests per second at the highest concurrency, and no errors.
 """
 
 import argparse
+import gzip
 import os
 import platform
 import signal
@@ -42,8 +56,8 @@ from dataclasses import dataclass
 
 import harness
 
-# settings.STATIC_ROOT (BASE_DIR / "staticfiles")
-STATIC_ROOT = harness.PROJECT_ROOT / "staticfiles"
+# settings.STATIC_ROOT; a relative path is taken from the project, the server's cwd
+STATIC_ROOT = harness.PROJECT_ROOT / os.environ.get("STATIC_ROOT", "staticfiles")
 STATIC_NAME = "bench-static-home.html"
 REDIS_PORT = 6379
 REDIS_DB = 14
@@ -73,8 +87,14 @@ def parse_args(argv=None):
     parser.add_argument(
         "--redis", action="store_true", help=f"cache in {REDIS_URL} (flushed first)"
     )
+    parser.add_argument(
+        "--identity",
+        action="store_true",
+        help="send Accept-Encoding: identity (uncompressed answers) instead of gzip",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = parser.parse_args(argv)
+    args.encoding = harness.IDENTITY if args.identity else harness.GZIP
     if args.posts < 0 or args.requests < 1 or args.workers < 1 or min(args.concurrency) < 1:
         parser.error("--posts must be >= 0; --requests, --workers, --concurrency > 0")
     args.concurrency = sorted(set(args.concurrency))
@@ -111,9 +131,9 @@ def flush_redis():
         sys.exit(f"--redis: unexpected answer to SELECT/FLUSHDB: {reply!r}")
 
 
-def pick_pages(port):
+def pick_pages(port, encoding):
     """The pages to time, with real post and tag addresses taken from the blog list."""
-    post, tag = harness.blog_links(port)
+    post, tag = harness.blog_links(port, encoding)
     return [
         ("home", "/"),
         ("blog list", "/blog/"),
@@ -134,11 +154,15 @@ def background_cpu(seconds=2.0):
 def time_page(server, page, path, args, mode=None):
     """Warm one page up, then one case per concurrency level."""
     mode = mode or server.label
-    harness.run_load(server.port, path, threads=min(4, WARMUP), total=WARMUP)
+    harness.run_load(
+        server.port, path, threads=min(4, WARMUP), total=WARMUP, encoding=args.encoding
+    )
     cases = []
     for threads in args.concurrency:
         print(f"  {mode:8} {page:12} c={threads:<3} {path} ...", flush=True)
-        load = harness.run_load(server.port, path, threads=threads, total=args.requests)
+        load = harness.run_load(
+            server.port, path, threads=threads, total=args.requests, encoding=args.encoding
+        )
         cases.append(Case(page, path, mode, threads, load))
     return cases
 
@@ -176,14 +200,19 @@ def verdict(ok):
     return "PASS" if ok else "MISS"
 
 
-def print_targets(cases, pages, sizes, top):
+def size(reply):
+    """One answer's bytes on the wire and uncompressed (gzip adds up to 100 random bytes)."""
+    return f"wire {len(reply.body):>6} B of {len(reply.content()):>6} B"
+
+
+def print_targets(cases, pages, replies, top):
     """One line per page: cached vs static copy at the highest concurrency; no errors."""
     at_top = {(c.page, c.mode): c.load for c in cases if c.concurrency == top}
     static = at_top[("static copy", "static")]
     static_errors = sum(c.load.errors for c in cases if c.mode == "static")
     print(
         f"static copy {static.per_second:.1f} req/s at c={top} "
-        f"({sizes['static copy']} bytes, {static_errors} errors)"
+        f"({size(replies['static copy'])}, {static_errors} errors)"
     )
     width = max(len(name) for name, _ in pages)
     passed = static_errors == 0
@@ -195,7 +224,7 @@ def print_targets(cases, pages, sizes, top):
         ok_share, ok_errors = share >= TARGET_SHARE, errors == 0
         passed = passed and ok_share and ok_errors
         print(
-            f"{name:{width}}  {sizes[name]:>7} bytes  cached {cached.per_second:7.1f} req/s"
+            f"{name:{width}}  {size(replies[name])}  cached {cached.per_second:7.1f} req/s"
             f" = {share:4.0%} of static  [cached >= {TARGET_SHARE:.0%} of static: "
             f"{verdict(ok_share)}]  errors {errors} [0 errors: {verdict(ok_errors)}]"
             f"  (uncached {uncached.per_second:.1f} req/s, cached x{speedup:.1f})"
@@ -204,7 +233,7 @@ def print_targets(cases, pages, sizes, top):
 
 
 def terminated(signum, frame):
-    """SIGTERM: unwind through the finally blocks (stop gunicorn, delete the static copy)."""
+    """SIGTERM: unwind through the finally blocks (stop gunicorn, delete the static copies)."""
     harness.STOP.set()
     raise SystemExit(f"bench/load.py: stopped by signal {signum}")
 
@@ -213,46 +242,50 @@ def main(argv=None):
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, terminated)
     static_copy = STATIC_ROOT / STATIC_NAME
+    static_gzip = static_copy.with_name(f"{STATIC_NAME}.gz")  # WhiteNoise's gzip sibling
     with harness.Workdir("cw-load-", keep=args.keep) as workdir:
         env = base_env(harness.database_url(workdir.path, args.posts), args)
         try:
-            return run(args, env, workdir, static_copy)
+            return run(args, env, workdir, static_copy, static_gzip)
         finally:
             static_copy.unlink(missing_ok=True)
+            static_gzip.unlink(missing_ok=True)
 
 
-def run(args, env, workdir, static_copy):
+def run(args, env, workdir, static_copy, static_gzip):
     """Prepare, time both servers and the static copy, print; 0 when every target is met."""
     if args.redis:
         flush_redis()
     harness.prepare(env, args.posts)
     vendor = harness.database_vendor(env)
 
-    cases, sizes, logs = [], {}, {}
+    cases, replies, logs = [], {}, {}
     idle_before = background_cpu()
     if args.redis:
         flush_redis()
     log_path = workdir.path / "gunicorn-uncached.log"
     with harness.Server(env, log_path, workers=args.workers, cache_seconds=0) as server:
-        pages = pick_pages(server.port)
-        home = harness.get_page(server.port, "/")
+        pages = pick_pages(server.port, args.encoding)
         for name, path in pages:
-            sizes[name] = len(harness.get_page(server.port, path))
+            replies[name] = harness.get_page(server.port, path, args.encoding)
             cases += time_page(server, name, path, args)
         logs["uncached"] = server.log_summary()
 
-    static_copy.write_bytes(home)  # before the server starts: WhiteNoise scans at start-up
-    sizes["static copy"] = len(home)
+    # Before the server starts: WhiteNoise finds files and their .gz siblings at start-up.
+    home = replies["home"].content()
+    static_copy.write_bytes(home)
+    static_gzip.write_bytes(gzip.compress(home, compresslevel=6))  # GZipMiddleware's level
     static_path = f"/static/{STATIC_NAME}"
     if args.redis:
         flush_redis()
     log_path = workdir.path / "gunicorn-cached.log"
     with harness.Server(env, log_path, workers=args.workers, cache_seconds=CACHE_SECONDS) as server:
-        if harness.get_page(server.port, static_path) != home:
+        replies["static copy"] = harness.get_page(server.port, static_path, args.encoding)
+        if replies["static copy"].content() != home:
             sys.exit(f"{static_path} is not the saved home page.")
         for name, path in pages:
             cases += time_page(server, name, path, args)
-            state = harness.get(server.port, path)[2]
+            state = harness.get(server.port, path, args.encoding).x_cache
             if state != "hit":
                 print(f"  WARNING: {path} after warm-up and load: X-Cache {state}")
         cases += time_page(server, "static copy", static_path, args, mode="static")
@@ -267,7 +300,7 @@ def run(args, env, workdir, static_copy):
         f"{args.posts} posts | database {vendor} | gunicorn {args.workers} sync workers "
         f"(gunicorn.conf.py) | cache {'redis' if args.redis else 'locmem'} | "
         f"Python {platform.python_version()} | {os.cpu_count()} CPUs shared by client "
-        f"and server | {args.requests} requests per case"
+        f"and server | {args.requests} requests per case | Accept-Encoding {args.encoding}"
     )
     print(
         f"host CPU busy with no benchmark load: {idle_before:.0%} before, "
@@ -282,7 +315,7 @@ def run(args, env, workdir, static_copy):
         for line in problems[:5]:
             print(f"    {line}")
     print()
-    passed = print_targets(cases, pages, sizes, args.concurrency[-1])
+    passed = print_targets(cases, pages, replies, args.concurrency[-1])
     log_problems = any(problems for _, problems in logs.values())
     if any(c.load.errors for c in cases) or log_problems:
         workdir.keep = True

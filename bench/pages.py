@@ -9,7 +9,8 @@ Without DATABASE_URL it builds a fresh SQLite database in a temporary directory
 and adds N more synthetic posts to it. The server is the production stack
 (`gunicorn -c gunicorn.conf.py`) with PAGE_CACHE_SECONDS=0, so every request renders
 its page. Only the standard library is used on the client side, and it only ever
-connects to 127.0.0.1. Each client thread keeps one http.client connection; gunicorn's
+connects to 127.0.0.1. Like a browser it sends `Accept-Encoding: gzip`, so the times
+include GZipMiddleware. Each client thread keeps one http.client connection; gunicorn's
 sync workers close it after every response, so in practice each request opens a fresh
 local TCP connection (reopened for us).
 """
@@ -95,7 +96,7 @@ def main(argv=None):
         header = (
             f"{args.posts} posts | database {vendor} | Python {platform.python_version()} | "
             f"gunicorn {WORKERS} sync workers | concurrency {args.concurrency} | "
-            f"{args.seconds:g}s per page"
+            f"{args.seconds:g}s per page | Accept-Encoding {harness.GZIP}"
         )
         print_table(results, header)
         if any(load.errors for _, _, load in results):
