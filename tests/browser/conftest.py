@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
-from tests.browser.site import EDITOR, serve
+from tests.browser.site import serve
+from tests.browser.visitor import Visitor
 
 # Playwright's sync API keeps an event loop running in the test thread, after which Django
 # refuses ORM calls from the other tests this worker runs. The browser tests themselves
@@ -62,13 +63,7 @@ def screenshots():
     return folder
 
 
-@pytest.fixture
-def editor_page(page):
-    """A page logged into the admin as a member of the Editors group."""
-    username, password = EDITOR
-    page.goto("/admin/login/?next=/admin/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/admin/")
-    return page
+@pytest.fixture(params=["mouse", "keyboard"])
+def visitor(request, page):
+    """The test runs twice: clicking, then with Tab, Enter and typing only."""
+    return Visitor(page, keyboard=request.param == "keyboard")
