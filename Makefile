@@ -27,9 +27,9 @@ serve: $(INSTALLED)
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
 	$(SERVE_ENV) $(BIN)/gunicorn competencyworks.wsgi -c gunicorn.conf.py
 
-# One test process per core.
+# One test process per core; the browser tests run together on one of them.
 test: $(INSTALLED)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist loadgroup
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
