@@ -186,7 +186,9 @@ class SeriesBox:
         self.parts = parts
         ids = [part.pk for part in parts]
         self.index = ids.index(post.pk) if post.pk in ids else None
-        self.total = max(post.series.planned_parts or 0, len(parts))
+        # A gap in the numbering (parts 1, 2 and 5 published) must not read "Part 5 of 3".
+        highest = max((part.series_part or 0 for part in parts), default=0)
+        self.total = max(post.series.planned_parts or 0, len(parts), highest)
 
     @property
     def part_number(self):

@@ -214,6 +214,13 @@ def test_series_total_counts_published_parts_when_not_planned(client):
     assert "Part 2 of 2" in client.get(second.get_absolute_url()).content.decode()
 
 
+def test_series_total_is_never_below_the_highest_part_number(client):
+    series = SeriesFactory(planned_parts=3)
+    PostFactory(series=series, series_part=1)
+    fifth = PostFactory(series=series, series_part=5)  # parts 2 to 4 not out yet
+    assert "Part 5 of 5" in client.get(fifth.get_absolute_url()).content.decode()
+
+
 def test_crosspost_notice_and_canonical_point_at_the_origin(client):
     post = PostFactory(
         crosspost_publisher="The Learning Review",

@@ -47,12 +47,13 @@ def test_a_reader_finds_narrows_follows_a_series_and_searches(visitor):
     box = page.locator(".series-box")
     expect(box.locator("h2")).to_contain_text("Part 1 of")
     total = int(re.search(r"of (\d+)", box.locator("h2").inner_text())[1])
-    for part in range(2, total + 1):
+    parts = box.locator("ol li").evaluate_all("items => items.map(item => item.value)")
+    for part in parts[1:]:
         visitor.follow(box.get_by_role("link", name=re.compile("^Next:")))
         expect(box.locator("h2")).to_contain_text(f"Part {part} of {total}")
     expect(box.get_by_role("link", name=re.compile("^Next:"))).to_have_count(0)
     visitor.follow(box.get_by_role("link", name=re.compile("Previous:")))
-    expect(box.locator("h2")).to_contain_text(f"Part {total - 1} of {total}")
+    expect(box.locator("h2")).to_contain_text(f"Part {parts[-2]} of {total}")
 
     # Search for a word from the post and see it highlighted.
     search_box = page.get_by_role("searchbox", name="Search the site")
