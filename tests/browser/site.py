@@ -6,7 +6,9 @@ gunicorn with the production settings (DEBUG off, hashed static files, CSP, page
 The browser tests only speak HTTP to it, as readers and editors do.
 """
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -65,6 +67,12 @@ class ThrowawayDatabase:
     def drop(self):
         if self.postgres:
             self._admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+def stop_with_parent():
+    """In the server process: Linux ends it if the test run is killed before cleaning up."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def free_port():
@@ -135,6 +143,7 @@ def serve(workdir, database_name):
                 env=env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
+                preexec_fn=stop_with_parent if sys.platform == "linux" else None,
             )
             url = f"http://127.0.0.1:{port}"
             try:
