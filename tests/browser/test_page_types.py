@@ -105,7 +105,8 @@ def test_each_page_type_is_accessible_and_fits_a_phone(
     page.screenshot(path=screenshots / f"{name}-phone.png", full_page=True)
 
 
-def test_a_list_page_weighs_under_100_kb_before_images(page):
+@pytest.mark.parametrize("path", ["/blog/", "/wiki/", "/policy/"])
+def test_list_pages_weigh_under_100_kb_before_images(page, path):
     sizes = {}
 
     def record(response):
@@ -114,7 +115,7 @@ def test_a_list_page_weighs_under_100_kb_before_images(page):
             sizes[response.url] = len(response.body())  # decoded: the bytes parsed
 
     page.on("response", record)
-    page.goto("/blog/")
+    page.goto(path)
     page.wait_for_load_state("networkidle")
     total = sum(sizes.values())
     assert sizes, "nothing loaded"
