@@ -71,44 +71,63 @@ def reindex(kind, ids, batch_size=500):
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         items = list(searchable(kind).filter(pk__in=chunk))
-        write_documents(kind, items)
+        write_documents(kind, [(item, item.tags.all(), item.get_absolute_url()) for item in items])
         gone = set(chunk) - {item.pk for item in items}
         if gone:
             SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
 
 
-def write_documents(kind, items):
-    documents = []
-    for item in items:
-        title, summary, body = item.search_text()
-        tags = list(item.tags.all())
-        documents.append(
-            SearchDocument(
-                kind=kind, object_id=item.pk, title=title[:1000], summary=summary[:5000],
-                body=body[:MAX_BODY], tag_names=" ".join(tag.name for tag in tags),
-                status=item.status, publish_at=item.publish_at, url=item.get_absolute_url(),
-            )
-        )  # fmt: skip
-    SearchDocument.objects.bulk_create(
-        documents,
-        update_conflicts=True,
-        unique_fields=["kind", "object_id"],
-        update_fields=["title", "summary", "body", "tag_names", "status", "publish_at", "url"],
-    )
+COLUMNS = (
+    "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
+)  # fmt: skip
+
+
+def document_row(kind, item, tags, url):
+    """The one place an item becomes a search document, as values for COLUMNS: saves,
+    reindexing and imports all write what this returns."""
+    title, summary, body = item.search_text()
+    publish_at = SearchDocument._meta.get_field("publish_at")
+    # Tag names sorted: the same text whichever order the tags were read in.
+    return (
+        kind, item.pk, title[:1000], summary[:5000], body[:MAX_BODY],
+        " ".join(sorted(tag.name for tag in tags)), item.status,
+        publish_at.get_db_prep_save(item.publish_at, connection), url,
+    )  # fmt: skip
+
+
+def write_documents(kind, entries):
+    """Upsert the documents of (item, tags, url) entries: a fixed number of queries per call.
+
+    Plain SQL, not bulk_create: no model instance per row, and an importer passes the items
+    it has just written, so nothing is read back per item."""
+    entries = [(item, list(tags), url) for item, tags, url in entries]
+    if not entries:
+        return
+    table = SearchDocument._meta.db_table
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
+            [document_row(kind, item, tags, url) for item, tags, url in entries],
+        )
     ids = dict(
         SearchDocument.objects.filter(
-            kind=kind, object_id__in=[item.pk for item in items]
+            kind=kind, object_id__in=[item.pk for item, _, _ in entries]
         ).values_list("object_id", "pk")
     )
-    through = SearchDocument.tags.through
-    through.objects.filter(searchdocument_id__in=ids.values()).delete()
-    through.objects.bulk_create(
-        [
-            through(searchdocument_id=ids[item.pk], tag_id=tag.pk)
-            for item in items
-            for tag in item.tags.all()
-        ]
-    )
+    through = SearchDocument.tags.through._meta.db_table
+    with connection.cursor() as cursor:
+        # Plain SQL: a queryset delete would send a post_delete signal per link row.
+        cursor.execute(
+            f"DELETE FROM {through} WHERE searchdocument_id IN ({', '.join(['%s'] * len(ids))})",
+            list(ids.values()),
+        )
+        cursor.executemany(
+            f"INSERT INTO {through} (searchdocument_id, tag_id) VALUES (%s, %s)",
+            [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
+        )
     if connection.vendor == "postgresql":
         SearchDocument.objects.filter(pk__in=ids.values()).update(vector=weighted_vector())
 

@@ -30,10 +30,6 @@ def policy_event_saved(sender, instance, raw=False, **kwargs):
         search.reindex("policy", [instance.entry_id])
 
 
-def posts_were_imported(sender, post_ids, **kwargs):
-    search.reindex("post", post_ids)
-
-
 CONTENT_APPS = {"blog", "wiki", "policy", "taggit", "competencyworks"}
 
 
@@ -53,7 +49,6 @@ def connect():
     post_save.connect(
         policy_event_saved, sender=apps.get_model("policy.Event"), dispatch_uid="search_event"
     )
-    posts_imported.connect(posts_were_imported, dispatch_uid="search_imported")
     # Any change to content starts a new page-cache version, in every app process. These run
     # after the search receivers, so the next scheduled publication is read from fresh data.
     post_save.connect(content_saved, dispatch_uid="page_cache_saved")

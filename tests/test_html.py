@@ -46,6 +46,7 @@ def test_sanitise_keeps_structure(kept):
         ("<h2>Title</h2>Body", "Title Body"),
         ("<table><tr><th>State</th><td>Maine</td></tr></table>", "State Maine"),
         ("line<br>break", "line break"),
+        (" <p>\tOne&nbsp;&nbsp;two\u2028three\u3000</p>\n", "One two three"),  # any space
     ],
 )
 def test_plain_text_separates_blocks_and_decodes_entities(html, text):

@@ -18,6 +18,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from taggit.models import Tag
 
 from blog.models import Post
 from competencyworks import search
@@ -906,14 +907,113 @@ def test_imported_posts_are_searchable(client):
     assert "credit" in tag_counts(client)
 
 
+def post_documents():
+    """Every post's search document as stored (vector: PostgreSQL only), and its tag links."""
+    documents = SearchDocument.objects.filter(kind="post").order_by("object_id")
+    links = SearchDocument.tags.through.objects.filter(searchdocument__kind="post")
+    return (
+        list(documents.values_list(*search.COLUMNS, "vector")),
+        sorted(links.values_list("searchdocument__object_id", "tag__name")),
+    )
+
+
+def documents_from_saving_every_post():
+    """The documents the normal path writes: each post's save reindexes it."""
+    SearchDocument.objects.all().delete()
+    for post in Post.objects.all():
+        post.save()
+    return post_documents()
+
+
 @pytest.mark.django_db
-def test_import_reindexes_in_one_set_based_call(client):
-    with mock.patch.object(search, "reindex", wraps=search.reindex) as reindex:
-        call_command("import_archive", str(FIXTURES / "wxr" / "site-export.xml"), stdout=quiet())
-    post_calls = [call for call in reindex.call_args_list if call.args[0] == "post"]
-    assert post_calls, "import did not reindex"
-    indexed = {pk for call in post_calls for pk in call.args[1]}
-    assert indexed == set(Post.objects.values_list("pk", flat=True))
+@pytest.mark.parametrize(
+    "path", ["wxr/site-export.xml", "wxr/statuses.xml", "text/listing-2018.txt"]
+)
+def test_imported_documents_equal_what_saving_the_post_writes(client, path):
+    """The importer indexes from the posts it has in hand; a save indexes from the database."""
+    call_command("import_archive", str(FIXTURES / path), stdout=quiet())
+    imported = post_documents()
+    assert len(imported[0]) == Post.objects.count() > 1
+    assert imported == documents_from_saving_every_post()
+
+
+@pytest.mark.django_db
+def test_a_changed_source_rewrites_the_document_and_its_tags(client, tmp_path):
+    source = FIXTURES / "wxr" / "site-export.xml"
+    call_command("import_archive", str(source), stdout=quiet())
+    changed = source.read_text().replace("Credit Rules Across", "Credit Rulings Across")
+    changed = changed.replace(
+        'nicename="credit"><![CDATA[credit]]>', 'nicename="g"><![CDATA[grading]]>'
+    )
+    (tmp_path / "site-export.xml").write_text(changed)
+    call_command("import_archive", str(tmp_path / "site-export.xml"), stdout=quiet())
+    document = SearchDocument.objects.get(title="Credit Rulings Across Five States")
+    tags = set(document.tags.values_list("slug", flat=True))
+    assert tags == {"grading", "policy", "state-policy"}
+    assert search_titles(client, "rulings", tag="grading") == [document.title]
+    assert post_documents() == documents_from_saving_every_post()
+
+
+@pytest.mark.django_db
+def test_imported_posts_are_found_by_body_summary_and_tag(client):
+    call_command("import_archive", str(FIXTURES / "wxr" / "site-export.xml"), stdout=quiet())
+    assert search_titles(client, "comparison follows") == ["Credit Rules Across Five States"]
+    assert search_titles(client, "primer", tag="credit") == ["Credit Rules Across Five States"]
+    assert search_titles(client, "short primer") == ["Seat-Time Basics"]  # the excerpt
+    credit = SearchDocument.objects.get(title="Credit Rules Across Five States")
+    assert set(credit.tags.values_list("slug", flat=True)) == {"credit", "policy", "state-policy"}
+
+
+def export_of(path, count):
+    items = "".join(
+        f"<item><title>Indexed post {n}</title><content:encoded><![CDATA[<p>Body {n} on "
+        f"mastery.</p>]]></content:encoded><wp:post_id>{n}</wp:post_id><wp:post_date_gmt>"
+        "2020-01-01 15:00:00</wp:post_date_gmt><wp:status>publish</wp:status><wp:post_type>"
+        f'post</wp:post_type><category domain="post_tag" nicename="t{n % 3}"><![CDATA[topic '
+        f"{n % 3}]]></category></item>"
+        for n in range(1, count + 1)
+    )
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:wp="http://wordpress.org/export/1.2/"><channel><wp:wxr_version>1.2'
+        "</wp:wxr_version><wp:base_site_url>https://cw.example</wp:base_site_url>"
+        f"{items}</channel></rss>"
+    )
+    return str(path)
+
+
+def search_queries_of_import(path):
+    with CaptureQueriesContext(connection) as queries:
+        call_command("import_archive", path, stdout=quiet())
+    return [query for query in queries if SearchDocument._meta.db_table in query["sql"]]
+
+
+@pytest.mark.django_db
+def test_import_indexes_posts_in_a_few_queries_whatever_their_number(tmp_path):
+    for n in range(3):
+        Tag.objects.create(name=f"topic {n}")  # creating tags reads the index for the page cache
+    few = search_queries_of_import(export_of(tmp_path / "few.xml", 3))
+    SearchDocument.objects.all().delete()
+    Post.objects.all().delete()
+    many = search_queries_of_import(export_of(tmp_path / "many.xml", 60))
+    assert len(many) == len(few) <= 6  # PostgreSQL adds one UPDATE of the vectors
+    assert SearchDocument.objects.filter(kind="post").count() == 60
+    assert SearchDocument.tags.through.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_fts5_index_agrees_with_imported_and_updated_documents(tmp_path):
+    if connection.vendor != "sqlite" or not search.fts5_available(connection):
+        pytest.skip("FTS5 is SQLite's")
+    call_command("import_archive", export_of(tmp_path / "posts.xml", 30), stdout=quiet())
+    export = (tmp_path / "posts.xml").read_text().replace("mastery", "grading")
+    (tmp_path / "posts.xml").write_text(export)
+    call_command("import_archive", str(tmp_path / "posts.xml"), stdout=quiet())
+    with connection.cursor() as cursor:  # raises if the index and the documents disagree
+        cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+    assert search.search("grading").total == 30
+    assert search.search("mastery").total == 0
 
 
 @pytest.mark.django_db

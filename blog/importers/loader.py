@@ -17,6 +17,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog.models import Author, Byline, Post, Section, Series
 from blog.signals import posts_imported
+from competencyworks import search
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status, unique_slug
@@ -34,6 +35,12 @@ def batched(items, size):
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def slugs_in_use(slugs):
+    if not slugs:
+        return set()
+    return set(Post.objects.filter(slug__in=slugs).values_list("slug", flat=True))
 
 
 def short_hash(text):
@@ -88,7 +95,7 @@ class Loader:
             digest = record.digest()
             post = existing.get(record.import_key)
             if post is not None and post.import_digest == digest:
-                self.remember(post, record, "unchanged", post.get_absolute_url())
+                self.remember(post, record, "unchanged")
                 continue
             old_url = post.get_absolute_url() if post is not None and post.is_public else None
             post = post or Post(import_key=record.import_key)
@@ -99,8 +106,13 @@ class Loader:
         updated_posts = [post for post, _, _ in changed if post.pk is not None]
         Post.objects.bulk_create(new_posts)
         Post.objects.bulk_update(updated_posts, POST_FIELDS)
-        self.write_relations([(post, record) for post, record, _ in changed])
+        tags = self.write_relations(
+            [(post, record) for post, record, _ in changed], [post.pk for post in updated_posts]
+        )
         urls = {id(post): post.get_absolute_url() for post, _, _ in changed}
+        search.write_documents(
+            "post", [(post, tags[post.pk], urls[id(post)]) for post, _, _ in changed]
+        )
         self.write_redirects(changed, urls)
         created = {id(post) for post in new_posts}
         for post, record, _ in changed:
@@ -160,41 +172,53 @@ class Loader:
         return series, ref.part
 
     def assign_slugs(self, pairs):
-        """Slugs for a batch: the source's own where free, else "-2", "-3"… in one query."""
-        wanted, taken = {}, set()
+        """Slugs for a batch: the source's own where free, else "-2", "-3"…: one query for the
+        wanted slugs, and one for numbered ones only where a wanted slug is taken."""
+        wanted, taken = [], set()
         for post, record in pairs:
             base = (slugify(record.slug) or slugify(record.title) or "post")[:240].strip("-")
             if post.pk and post.slug and (post.slug == base or not record.slug):
                 taken.add(post.slug)
                 continue
-            wanted[id(post)] = base
-        candidates = {
-            f"{base}-{n}" if n > 1 else base
-            for base in wanted.values()
-            for n in range(1, SLUG_TRIES + 1)
-        }
-        in_use = set(Post.objects.filter(slug__in=candidates).values_list("slug", flat=True))
-        for post, _ in pairs:
-            if id(post) not in wanted:
-                continue
-            base = wanted[id(post)]
-            options = [base] + [f"{base}-{n}" for n in range(2, SLUG_TRIES + 1)]
-            free = [slug for slug in options if slug not in in_use and slug not in taken]
+            wanted.append((post, base))
+        in_use = slugs_in_use({base for _, base in wanted})
+        crowded = []
+        for post, base in wanted:
+            if base in in_use or base in taken:
+                crowded.append((post, base))
+            else:
+                post.slug = base
+                taken.add(base)
+        numbered = {base: [f"{base}-{n}" for n in range(2, SLUG_TRIES + 1)] for _, base in crowded}
+        in_use |= slugs_in_use({slug for options in numbered.values() for slug in options})
+        for post, base in crowded:
+            free = [slug for slug in numbered[base] if slug not in in_use and slug not in taken]
             post.slug = free[0] if free else unique_slug(post, base)
             taken.add(post.slug)
 
-    def write_relations(self, pairs):
-        updated_ids = [post.pk for post, _ in pairs]
-        Byline.objects.filter(post_id__in=updated_ids).delete()
-        TaggedItem.objects.filter(content_type=self.post_type, object_id__in=updated_ids).delete()
-        bylines, tagged = [], []
+    def write_relations(self, pairs, updated_ids):
+        """Bylines and tags of these posts (replacing those of updated posts); returns each
+        post's tags, by post id."""
+        bylines, tagged, tags = [], [], {}
         for post, record in pairs:
             for position, name in enumerate(dict.fromkeys(record.authors)):
                 bylines.append((post.pk, self.author(name).pk, position))
-            tag_ids = dict.fromkeys(self.tag(name).pk for name in record.tags if name.strip())
-            tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in tag_ids)
-        # Plain executemany: thousands of link rows need no model instances.
+            by_id = {tag.pk: tag for tag in (self.tag(n) for n in record.tags if n.strip())}
+            tags[post.pk] = list(by_id.values())
+            tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in by_id)
+        # Plain SQL: thousands of link rows need no model instances, and a queryset delete
+        # would send a post_delete signal per row.
         with connection.cursor() as cursor:
+            if updated_ids:
+                marks = ", ".join(["%s"] * len(updated_ids))
+                cursor.execute(
+                    f"DELETE FROM {Byline._meta.db_table} WHERE post_id IN ({marks})", updated_ids
+                )
+                cursor.execute(
+                    f"DELETE FROM {TaggedItem._meta.db_table} "
+                    f"WHERE content_type_id = %s AND object_id IN ({marks})",
+                    [self.post_type.pk, *updated_ids],
+                )
             cursor.executemany(
                 f"INSERT INTO {Byline._meta.db_table} (post_id, author_id, position) "
                 "VALUES (%s, %s, %s)",
@@ -205,6 +229,7 @@ class Loader:
                 "VALUES (%s, %s, %s)",
                 tagged,
             )
+        return tags
 
     def author(self, name):
         key = name.strip().lower()
@@ -240,7 +265,7 @@ class Loader:
                 )
             self.counts["redirects"] += len(moves)
 
-    def remember(self, post, record, action, url):
+    def remember(self, post, record, action, url=None):
         self.counts[action] += 1
         self.counts["warnings"] += len(record.warnings)
         if record.old_link:
@@ -252,7 +277,7 @@ class Loader:
             {
                 "title": post.title,
                 "slug": post.slug,
-                "url": url,
+                "url": url or post.get_absolute_url(),
                 "status": post.visibility,
                 "action": action,
                 "source": record.source,
@@ -275,7 +300,9 @@ class Loader:
         )
 
     def rewrite_internal_links(self):
-        """Links between imported posts point at the old site; send them to the new addresses."""
+        """Links between imported posts point at the old site; send them to the new addresses.
+
+        Search documents stay as written: they hold the body's text, never its hrefs."""
         if not self.post_ids_by_link:
             return
         for ids in batched(self.written_ids, BATCH_SIZE):
