@@ -227,6 +227,7 @@ def websearch_text(query):
 class Hit:
     document: SearchDocument
     snippet: str
+    title: str  # the title as HTML, matched words in <mark>
 
     @property
     def kind_label(self):
@@ -283,6 +284,14 @@ def highlight(text):
     return escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
+def marked_title(title, marked):
+    """The title as HTML with the engine's marks, or plain if the engine changed its text
+    (ts_headline drops anything that looks like an HTML tag)."""
+    if marked is None or marked.replace(MARK_START, "").replace(MARK_END, "") != title:
+        marked = title
+    return highlight(marked)
+
+
 def ordered(documents, ids):
     by_id = {document.pk: document for document in documents}
     return [by_id[pk] for pk in ids if pk in by_id]
@@ -314,11 +323,20 @@ class PostgresEngine:
                 fragment_delimiter=" … ",
             )  # fmt: skip
 
+        whole_title = SearchHeadline(
+            "title", self.ts_query(query), config=CONFIG, start_sel=MARK_START,
+            stop_sel=MARK_END, highlight_all=True,
+        )  # fmt: skip
         documents = SearchDocument.objects.filter(pk__in=ids).defer("body", "vector")
         documents = documents.annotate(
-            body_snippet=headline("body"), summary_snippet=headline("summary")
+            body_snippet=headline("body"),
+            summary_snippet=headline("summary"),
+            title_marked=whole_title,
         )
-        return [Hit(doc, highlight(best_snippet(doc))) for doc in ordered(documents, ids)]
+        return [
+            Hit(doc, highlight(best_snippet(doc)), marked_title(doc.title, doc.title_marked))
+            for doc in ordered(documents, ids)
+        ]
 
     def suggest(self, query):
         words = [word for part in query.include if part != "OR" for word in part]
@@ -379,13 +397,18 @@ class Fts5Engine:
         marks = ",".join("%s" for _ in ids)
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rowid, snippet(search_fts, -1, %s, %s, ' … ', 24) FROM search_fts "
+                "SELECT rowid, snippet(search_fts, -1, %s, %s, ' … ', 24), "
+                "highlight(search_fts, 0, %s, %s) FROM search_fts "  # column 0: the title
                 f"WHERE search_fts MATCH %s AND rowid IN ({marks})",
-                [MARK_START, MARK_END, query.fts5(), *ids],
+                [MARK_START, MARK_END, MARK_START, MARK_END, query.fts5(), *ids],
             )
-            snippets = dict(cursor.fetchall())
+            marked = {pk: (snippet, title) for pk, snippet, title in cursor.fetchall()}
         documents = SearchDocument.objects.filter(pk__in=ids).defer("body")
-        return [Hit(doc, highlight(snippets.get(doc.pk, ""))) for doc in ordered(documents, ids)]
+        hits = []
+        for doc in ordered(documents, ids):
+            snippet, title = marked.get(doc.pk, ("", None))
+            hits.append(Hit(doc, highlight(snippet), marked_title(doc.title, title)))
+        return hits
 
     def suggest(self, query):
         return ""
@@ -418,7 +441,12 @@ class TermEngine:
         documents = ordered(SearchDocument.objects.filter(pk__in=ids), ids)
         terms = self.terms(query)
         return [
-            Hit(doc, highlight(plain_snippet(doc.body or doc.summary, terms))) for doc in documents
+            Hit(
+                doc,
+                highlight(plain_snippet(doc.body or doc.summary, terms)),
+                marked_title(doc.title, mark_terms(doc.title, terms)),
+            )
+            for doc in documents
         ]
 
     def suggest(self, query):
@@ -429,12 +457,14 @@ def plain_snippet(text, terms, width=200):
     lower = text.lower()
     positions = [lower.find(term.lower()) for term in terms if term.lower() in lower]
     start = max(min(positions) - width // 3, 0) if positions else 0
-    snippet = text[start : start + width]
-    for term in terms:
-        snippet = re.sub(
-            re.escape(term), lambda m: MARK_START + m[0] + MARK_END, snippet, flags=re.I
-        )
+    snippet = mark_terms(text[start : start + width], terms)
     return ("… " if start else "") + snippet + (" …" if start + width < len(text) else "")
+
+
+def mark_terms(text, terms):
+    for term in terms:
+        text = re.sub(re.escape(term), lambda m: MARK_START + m[0] + MARK_END, text, flags=re.I)
+    return text
 
 
 def engine_for(db):

@@ -73,7 +73,7 @@ def results(page):
 
 
 def titles(page):
-    return [html.unescape(hit["title"]) for hit in results(page)]
+    return [html.unescape(re.sub(r"</?mark>", "", hit["title"])) for hit in results(page)]
 
 
 def facets(page):
@@ -228,7 +228,8 @@ def test_one_ranked_list_across_all_kinds(client):
     assert by_url[resource.get_absolute_url()]["kicker"].startswith("Resource")
     assert by_url[page.get_absolute_url()]["kicker"].startswith("Wiki page")
     assert by_url[entry.get_absolute_url()]["kicker"].startswith("Policy entry")
-    assert html.unescape(by_url[entry.get_absolute_url()]["title"]) == "Idaho: Policy mastery"
+    entry_title = by_url[entry.get_absolute_url()]["title"]
+    assert entry_title == "Idaho: Policy <mark>mastery</mark>"
     for hit in listing:
         assert "<mark>" in hit["snippet"], hit
 
@@ -259,6 +260,26 @@ def test_title_match_ranks_first_across_kinds(client):
     found = search_titles(client, "rubric")
     assert found[0] == "Rubric design guide"
     assert len(found) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "title", ["Why We Stopped Averaging Grades", "Averaging & <Grades> Compared"]
+)
+def test_the_words_found_are_marked_in_the_title_too(client, title):
+    PostFactory(title=title, body="<p>Nothing about it here.</p>")
+    [hit] = results(get_search(client, q="averaging"))
+    assert set(re.findall(r"</?(\w+)", hit["title"])) <= {"mark"}
+    assert html.unescape(re.sub(r"</?mark>", "", hit["title"])) == title  # text kept whole
+    if "<" not in title:  # PostgreSQL cannot mark a title holding tag-like text
+        assert re.search(r"<mark>averaging</mark>", hit["title"], re.I)
+
+
+@pytest.mark.django_db
+def test_term_engine_marks_title_words(client, term_engine):
+    PostFactory(title="Rubric guide", body="<p>How to write one.</p>")
+    [hit] = results(get_search(client, q="rubric"))
+    assert hit["title"] == "<mark>Rubric</mark> guide"
 
 
 @pytest.mark.django_db
@@ -297,7 +318,10 @@ def test_title_with_markup_is_escaped(client):
     ResourceFactory(title="<img src=x onerror=alert(1)> Standards & rubrics", summary="none")
     page = get_search(client, q="standards")
     assert "<img src=x" not in page
-    assert "&lt;img src=x onerror=alert(1)&gt; Standards &amp; rubrics" in page
+    [title] = [hit["title"] for hit in results(page)]
+    assert re.sub(r"</?mark>", "", title) == (
+        "&lt;img src=x onerror=alert(1)&gt; Standards &amp; rubrics"
+    )
 
 
 # --- drafts and scheduled items ----------------------------------------------------------
