@@ -8,13 +8,15 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from blog.models import Post
+from competencyworks import cache as page_cache
 from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings):
+def page_cache_on(settings):
     settings.PAGE_CACHE_SECONDS = 600
     cache.clear()
 
@@ -52,6 +54,17 @@ def test_editing_a_post_refreshes_every_page_that_shows_it(client):
         response = client.get(url)
         assert response["X-Cache"] == "miss", url
         assert "New title" in response.content.decode(), url
+
+
+def test_a_version_set_by_another_process_is_seen_within_a_second(client):
+    post = PostFactory(title="Before")
+    assert "Before" in client.get("/blog/").content.decode()
+    Post.objects.filter(pk=post.pk).update(title="After")  # no signal here: another process
+    cache.set(page_cache.VERSION_KEY, 12345, None)
+    time.sleep(page_cache.TRUST_SECONDS + 0.05)
+    response = client.get("/blog/")
+    assert response["X-Cache"] == "miss"
+    assert "After" in response.content.decode()
 
 
 def test_unpublishing_removes_the_post_from_cached_lists(client):
