@@ -97,18 +97,19 @@ def fetch(url, opener=None):
         return error.code, error.headers, ""
 
 
+def post_form(opener, url, form):
+    """Fetch the form's page for its CSRF token, then post `form` back to it."""
+    _, _, page = fetch(url, opener)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+    data = urllib.parse.urlencode({**form, "csrfmiddlewaretoken": token}).encode()
+    opener.open(urllib.request.Request(url, data=data, headers={"Referer": url}), timeout=10)
+
+
 def admin_session(base):
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    _, _, page = fetch(f"{base}/admin/login/", opener)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-    form = {"username": "chief", "password": "a long enough password", "next": "/admin/",
-            "csrfmiddlewaretoken": token}  # fmt: skip
-    request = urllib.request.Request(
-        f"{base}/admin/login/", data=urllib.parse.urlencode(form).encode(),
-        headers={"Referer": f"{base}/admin/login/"},
-    )  # fmt: skip
-    opener.open(request, timeout=10)
+    form = {"username": "chief", "password": "a long enough password", "next": "/admin/"}
+    post_form(opener, f"{base}/admin/login/", form)
     return opener
 
 
@@ -126,15 +127,8 @@ def test_a_change_made_in_one_process_is_served_by_the_other(app_processes):
     assert headers["X-Cache"] == "hit" and "Visible everywhere" in body
 
     opener = admin_session(writer)
-    _, _, changelist = fetch(f"{writer}/admin/blog/post/", opener)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', changelist)[1]
-    form = {"action": "unpublish_selected", "_selected_action": str(post.pk), "index": "0",
-            "csrfmiddlewaretoken": token}  # fmt: skip
-    request = urllib.request.Request(
-        f"{writer}/admin/blog/post/", data=urllib.parse.urlencode(form).encode(),
-        headers={"Referer": f"{writer}/admin/blog/post/"},
-    )  # fmt: skip
-    opener.open(request, timeout=10)
+    form = {"action": "unpublish_selected", "_selected_action": str(post.pk), "index": "0"}
+    post_form(opener, f"{writer}/admin/blog/post/", form)
     changed_at = time.monotonic()
 
     # The reader process trusts its last look at the content version for a moment.

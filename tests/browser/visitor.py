@@ -28,12 +28,16 @@ class Visitor:
                 return
         raise AssertionError(f"{target} cannot be reached with Tab")
 
-    def follow(self, target):
+    def press(self, target, key="Enter"):
+        """Click `target`, or Tab to it and press `key`."""
         if self.keyboard:
             self.tab_to(target)
-            self.page.keyboard.press("Enter")
+            self.page.keyboard.press(key)
         else:
             target.click()
+
+    def follow(self, target):
+        self.press(target)
 
     def type_into(self, target, text):
         if self.keyboard:
@@ -43,30 +47,18 @@ class Visitor:
         self.page.keyboard.type(text)
 
     def tick(self, checkbox):
-        if self.keyboard:
-            self.tab_to(checkbox)
-            self.page.keyboard.press("Space")
-        else:
-            checkbox.click()
+        self.press(checkbox, "Space")
         expect(checkbox).to_be_checked()
 
     def upload(self, file_input, path):
         """Choose a file through the browser's file chooser."""
         with self.page.expect_file_chooser() as chooser:
-            if self.keyboard:
-                self.tab_to(file_input)
-                self.page.keyboard.press("Space")
-            else:
-                file_input.click()
+            self.press(file_input, "Space")
         chooser.value.set_files(path)
 
     def autocomplete(self, box, text, option):
         """Open a select2 box, type to search, pick the option offered."""
-        if self.keyboard:
-            self.tab_to(box)
-            self.page.keyboard.press("Enter")
-        else:
-            box.click()
+        self.press(box)
         self.page.keyboard.type(text)
         if self.keyboard:
             expect(option).to_have_class(re.compile("highlighted"))  # what Enter picks
@@ -74,12 +66,12 @@ class Visitor:
         else:
             option.click()
 
-    def submit(self, target):
-        """Send the form that `target`, a text box, belongs to."""
+    def submit(self, button):
+        """Send the form just typed into: Enter from the text box, or a click on `button`."""
         if self.keyboard:
             self.page.keyboard.press("Enter")
         else:
-            target.press("Enter")
+            button.click()
 
     def choose(self, select, option):
         if self.keyboard:
