@@ -8,7 +8,8 @@ DEBUG          1 for local development (manage.py and make run set it)
 HTTPS          0 to serve production settings over plain http on your own machine
 SERVE_MEDIA    1 to let Django serve uploads (make serve, browser tests); production uses
                a web server or object storage instead (default: DEBUG)
-MEDIA_ROOT, MEDIA_STORAGE, TIME_ZONE, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, PAGE_CACHE_SECONDS
+MEDIA_ROOT, MEDIA_STORAGE, TIME_ZONE, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, PAGE_CACHE_SECONDS,
+LINK_CHECK_ALLOWED_NETWORKS
 """
 
 import os
@@ -168,6 +169,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Anonymous pages are cached until content changes (competencyworks.cache), at most this long.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600))
+
+# check_links fetches only public addresses; comma-separated networks (CIDR) it may fetch too.
+LINK_CHECK_ALLOWED_NETWORKS = env_list("LINK_CHECK_ALLOWED_NETWORKS", "")
 
 # Site identity, used in feeds, Open Graph and the page chrome.
 SITE_NAME = "CompetencyWorks"

@@ -19,6 +19,7 @@ from wiki.models import LinkStatus, Resource
 
 TIMEOUT = 0.5  # seconds the checker waits in these tests
 SLOW = 2.0  # /slow answers after this long: well past TIMEOUT
+LOCAL = ["127.0.0.1/32"]  # the test server's network, which the checker otherwise refuses
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):
@@ -127,11 +128,9 @@ def server():
 
 
 @pytest.fixture
-def site(server, monkeypatch):
-    """The local server's base address, with proxy settings that could reroute it removed."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("all_proxy", raising=False)
+def site(server, settings):
+    """The local server's base address, which check_links is allowed to fetch."""
+    settings.LINK_CHECK_ALLOWED_NETWORKS = LOCAL
     server.reset()
     host, port = server.server_address[:2]
     return f"http://{host}:{port}"
@@ -156,7 +155,7 @@ def run(*args, verbosity=1):
 
 def test_check_urls_reports_each_status(site):
     urls = [f"{site}/ok", f"{site}/gone", f"{site}/error", f"{site}/redirect"]
-    results = check_urls(urls, timeout=TIMEOUT)
+    results = check_urls(urls, allowed_networks=LOCAL, timeout=TIMEOUT)
     assert results == {
         f"{site}/ok": LinkResult(ok=True, status_code=200, error=""),
         f"{site}/gone": LinkResult(ok=False, status_code=404, error="HTTP 404 Not Found"),
@@ -168,33 +167,33 @@ def test_check_urls_reports_each_status(site):
 
 
 def test_check_urls_tries_head_first_and_falls_back_to_get(site, server):
-    results = check_urls([f"{site}/ok", f"{site}/no-head"], timeout=TIMEOUT)
+    results = check_urls([f"{site}/ok", f"{site}/no-head"], allowed_networks=LOCAL, timeout=TIMEOUT)
     assert results[f"{site}/no-head"] == LinkResult(ok=True, status_code=200)
     assert sorted(server.requests) == [("GET", "/no-head"), ("HEAD", "/no-head"), ("HEAD", "/ok")]
 
 
 def test_check_urls_gives_up_on_a_redirect_loop(site):
-    result = check_urls([f"{site}/loop"], timeout=TIMEOUT)[f"{site}/loop"]
+    result = check_urls([f"{site}/loop"], allowed_networks=LOCAL, timeout=TIMEOUT)[f"{site}/loop"]
     assert result == LinkResult(ok=False, status_code=None, error="too many redirects")
 
 
 def test_check_urls_times_out_on_a_slow_server(site):
     started = time.monotonic()
-    result = check_urls([f"{site}/slow"], timeout=TIMEOUT)[f"{site}/slow"]
+    result = check_urls([f"{site}/slow"], allowed_networks=LOCAL, timeout=TIMEOUT)[f"{site}/slow"]
     assert result == LinkResult(ok=False, status_code=None, error="timed out after 0.5s")
     assert time.monotonic() - started < SLOW
 
 
 def test_check_urls_reports_a_refused_connection(closed_port):
     url = f"http://127.0.0.1:{closed_port}/"
-    assert check_urls([url], timeout=TIMEOUT)[url] == LinkResult(
+    assert check_urls([url], allowed_networks=LOCAL, timeout=TIMEOUT)[url] == LinkResult(
         ok=False, error="connection refused"
     )
 
 
 def test_check_urls_reports_a_failed_secure_connection(site):
     url = site.replace("http://", "https://") + "/ok"  # the server speaks plain HTTP
-    result = check_urls([url], timeout=TIMEOUT)[url]
+    result = check_urls([url], allowed_networks=LOCAL, timeout=TIMEOUT)[url]
     assert not result.ok
     assert result.error.startswith("secure connection failed")
 
@@ -210,14 +209,16 @@ def test_check_urls_reports_a_failed_secure_connection(site):
     ],
 )
 def test_check_urls_refuses_what_it_cannot_fetch(url, error):
-    assert check_urls([url], timeout=TIMEOUT)[url] == LinkResult(ok=False, error=error)
+    assert check_urls([url], allowed_networks=LOCAL, timeout=TIMEOUT)[url] == LinkResult(
+        ok=False, error=error
+    )
 
 
 def test_check_urls_runs_checks_at_the_same_time(site, server):
     delay = 0.3
     urls = [f"{site}/slow?seconds={delay}&n={n}" for n in range(8)]
     started = time.monotonic()
-    results = check_urls(urls, workers=8, timeout=5)
+    results = check_urls(urls, workers=8, allowed_networks=LOCAL, timeout=5)
     elapsed = time.monotonic() - started
     assert all(result.ok for result in results.values())
     # One at a time would take 8 x delay; allow for a loaded machine, still well under that.
@@ -226,7 +227,7 @@ def test_check_urls_runs_checks_at_the_same_time(site, server):
 
 
 def test_check_urls_checks_a_repeated_address_once(site, server):
-    results = check_urls([f"{site}/ok", f"{site}/ok"], timeout=TIMEOUT)
+    results = check_urls([f"{site}/ok", f"{site}/ok"], allowed_networks=LOCAL, timeout=TIMEOUT)
     assert list(results) == [f"{site}/ok"]
     assert server.requests == [("HEAD", "/ok")]
 

@@ -3,6 +3,7 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
@@ -64,7 +65,12 @@ class Command(BaseCommand):
         if verbosity >= 1:
             self.stdout.write(f"Checking {len(rows)} link(s)…")
         with quiet_requests(unless=verbosity >= 3):
-            results = check_urls([url for _, _, url in rows], workers=workers, timeout=timeout)
+            results = check_urls(
+                [url for _, _, url in rows],
+                workers=workers,
+                timeout=timeout,
+                allowed_networks=settings.LINK_CHECK_ALLOWED_NETWORKS,
+            )
         checked_at = timezone.now()
         self.record(rows, results, checked_at)
         page_cache.content_changed()  # pages show link health; update() sends no signals
