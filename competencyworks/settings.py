@@ -86,14 +86,21 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# Admin logins: after 5 failures for one username from one address, wait an hour.
+# Behind a proxy every request comes from the proxy's address: the client's is read from the
+# X-Forwarded-For entries that this many trusted proxies appended (competencyworks.clients).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# Admin logins: after 5 failures for one username from one address, or 5 from one address
+# whatever the usernames (password spraying), that address waits an hour. axes compares the
+# larger count with one limit, so both share it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+AXES_CLIENT_IP_CALLABLE = "competencyworks.clients.client_ip"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 1  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

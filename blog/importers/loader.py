@@ -43,6 +43,10 @@ def slugs_in_use(slugs):
     return set(Post.objects.filter(slug__in=slugs).values_list("slug", flat=True))
 
 
+def numbered_slugs_in_use(base):
+    return set(Post.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
+
+
 def short_hash(text):
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
@@ -191,9 +195,18 @@ class Loader:
                 taken.add(base)
         numbered = {base: [f"{base}-{n}" for n in range(2, SLUG_TRIES + 1)] for _, base in crowded}
         in_use |= slugs_in_use({slug for options in numbered.values() for slug in options})
+        counting = set()  # bases with more namesakes than SLUG_TRIES: all their slugs are read
         for post, base in crowded:
             free = [slug for slug in numbered[base] if slug not in in_use and slug not in taken]
-            post.slug = free[0] if free else unique_slug(post, base)
+            if not free:
+                if base not in counting:
+                    in_use |= numbered_slugs_in_use(base)
+                    counting.add(base)
+                number = SLUG_TRIES + 1
+                while (slug := f"{base}-{number}") in in_use or slug in taken:
+                    number += 1
+                free = [slug]
+            post.slug = free[0]
             taken.add(post.slug)
 
     def write_relations(self, pairs, updated_ids):

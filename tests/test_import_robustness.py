@@ -1,0 +1,114 @@
+"""import_archive on hostile input: never a crash or a hang, always a message naming the file."""
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from taggit.models import Tag
+
+from blog.models import Author, Post, Series
+from competencyworks.models import MovedPage
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+WXR_HEAD = """<?xml version="1.0" encoding="{encoding}"?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Export</title><link>https://example.org</link>
+<wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://example.org/</wp:base_site_url>
+"""
+
+
+def item(post_id, title, *, status="draft", slug="", tags=(), author="", body="Text."):
+    terms = "".join(
+        f'<category domain="post_tag" nicename="t"><![CDATA[{tag}]]></category>' for tag in tags
+    )
+    return f"""<item><title><![CDATA[{title}]]></title>
+<link>https://example.org/?p={post_id}</link><dc:creator><![CDATA[{author}]]></dc:creator>
+<content:encoded><![CDATA[{body}]]></content:encoded><wp:post_id>{post_id}</wp:post_id>
+<wp:post_date>2020-01-0{post_id % 9 + 1} 10:00:00</wp:post_date>
+<wp:post_date_gmt>2020-01-0{post_id % 9 + 1} 15:00:00</wp:post_date_gmt>
+<wp:post_name><![CDATA[{slug}]]></wp:post_name><wp:status>{status}</wp:status>
+<wp:post_type>post</wp:post_type>{terms}</item>
+"""
+
+
+def wxr(*items, encoding="UTF-8"):
+    return WXR_HEAD.format(encoding=encoding) + "".join(items) + "</channel></rss>\n"
+
+
+def entry(title, day, text="A few links we read this week."):
+    return f"{title}\n\nMarch {day}, 2018 by\n\n{text}\n\nPrint Friendly, PDF & Email\n\n"
+
+
+def run(*paths, **options):
+    out = io.StringIO()
+    call_command("import_archive", *map(str, paths), stdout=out, stderr=io.StringIO(), **options)
+    return out.getvalue()
+
+
+def counts():
+    models = (Post, Series, Author, Tag, MovedPage)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+def fails(*paths, match):
+    """The run stops with a CommandError matching `match` and writes nothing."""
+    before = counts()
+    with pytest.raises(CommandError, match=match) as error:
+        run(*paths)
+    assert "nothing was imported" in str(error.value)
+    assert counts() == before
+    return str(error.value)
+
+
+# Slugs
+
+
+def test_a_dozen_drafts_with_one_title_get_distinct_slugs(tmp_path):
+    export = tmp_path / "export.xml"
+    export.write_text(wxr(*(item(n, "Weekly roundup") for n in range(1, 13))))
+    assert "created: 12" in run(export)
+    slugs = sorted(Post.objects.values_list("slug", flat=True))
+    expected = ["weekly-roundup", *(f"weekly-roundup-{n}" for n in range(2, 13))]
+    assert slugs == sorted(expected)
+    assert "created: 0, updated: 0, unchanged: 12" in run(export)
+    assert sorted(Post.objects.values_list("slug", flat=True)) == slugs
+
+
+def test_a_dozen_roundups_on_one_text_page_and_in_a_later_export(tmp_path):
+    page = tmp_path / "listing.txt"
+    page.write_text("".join(entry("Weekly Roundup", day) for day in range(20, 8, -1)))
+    assert "created: 12" in run(page)
+    assert "unchanged: 12" in run(page)
+    export = tmp_path / "export.xml"
+    export.write_text(wxr(*(item(n, "Weekly Roundup", status="publish") for n in range(1, 4))))
+    run(export)
+    slugs = set(Post.objects.values_list("slug", flat=True))
+    assert len(slugs) == 15
+    assert {"weekly-roundup-13", "weekly-roundup-14", "weekly-roundup-15"} <= slugs
+
+
+@pytest.mark.parametrize("title", ["!!!", "🎉🎉🎉", "   —   "])
+def test_titles_without_slug_characters_get_a_fallback_slug(tmp_path, title):
+    export = tmp_path / "export.xml"
+    export.write_text(wxr(*(item(n, title) for n in range(1, 12))))
+    run(export)
+    slugs = set(Post.objects.values_list("slug", flat=True))
+    assert len(slugs) == 11 and "post" in slugs and "post-11" in slugs
+
+
+def test_titles_at_the_longest_slug_keep_their_numbers_apart(tmp_path):
+    title = "word " * 100  # slugs longer than the field before any number is added
+    slug = "s" * 300
+    export = tmp_path / "export.xml"
+    export.write_text(
+        wxr(*(item(n, title) for n in range(1, 12)), *(item(n, "T", slug=slug) for n in (20, 21)))
+    )
+    run(export)
+    slugs = list(Post.objects.values_list("slug", flat=True))
+    assert len(set(slugs)) == 13
+    assert max(map(len, slugs)) <= Post._meta.get_field("slug").max_length
