@@ -90,9 +90,9 @@ MIDDLEWARE = [
 # X-Forwarded-For entries that this many trusted proxies appended (competencyworks.clients).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
-# Admin logins: after 5 failures for one username from one address, or 5 from one address
-# whatever the usernames (password spraying), that address waits an hour. axes compares the
-# larger count with one limit, so both share it.
+# Admin logins: 5 failures for one username from one address lock that username there for an
+# hour; 5 from one address whatever the usernames (password spraying) lock the address. axes
+# compares the larger of the two counts with one limit, so both share it.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
