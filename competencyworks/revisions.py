@@ -8,8 +8,14 @@ versions, and knowing which version an editor started from.
 import difflib
 import re
 
+from django.db.models import DateTimeField, JSONField, OuterRef, Subquery, Value
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from reversion.models import Version
+
+from competencyworks.publishing import Status
 
 CONTEXT_LINES = 2
 _LINE_BREAKS = re.compile(r"\n|(?<=</p>)|(?<=</li>)|(?<=</h[1-6]>)|(?<=<br>)")
@@ -18,6 +24,35 @@ _LINE_BREAKS = re.compile(r"\n|(?<=</p>)|(?<=</li>)|(?<=</h[1-6]>)|(?<=<br>)")
 def versions_of(obj):
     """Newest first, with who saved each."""
     return Version.objects.get_for_object(obj).select_related("revision__user")
+
+
+def public_versions_of(obj):
+    """Newest first: the versions readers could see, without who saved them or why.
+
+    A version was public if it was saved as published and its publish time came before the
+    next version replaced it (or before now, for the latest). django-reversion dates a
+    revision when the save began, so "published now" is later than its own revision.
+    The database reads both fields from each version's stored JSON: one query however
+    long the history is.
+    """
+    versions = Version.objects.get_for_object(obj)
+    replaced_at = versions.filter(pk__gt=OuterRef("pk")).order_by("pk")
+    visible_until = Coalesce(
+        Subquery(replaced_at.values("revision__date_created")[:1]),
+        Value(timezone.now()),
+        output_field=DateTimeField(),
+    )
+    return (
+        versions
+        # django-reversion stores [{"model", "pk", "fields": {...}}]; 0 is the array index.
+        .alias(saved=Cast("serialized_data", JSONField()))
+        .alias(saved_publish_at=Cast(KT("saved__0__fields__publish_at"), DateTimeField()))
+        .filter(
+            saved__0__fields__status=Status.PUBLISHED,
+            saved_publish_at__lte=Cast(visible_until, DateTimeField()),
+        )
+        .select_related("revision")
+    )
 
 
 def latest_version_id(obj):

@@ -15,6 +15,7 @@ from wiki.filters import ResourceFilter, facets
 from wiki.models import Page, Resource, Topic, descendant_ids, topic_tree
 
 RESOURCES_PER_PAGE = 20
+HISTORY_VERSIONS = 50
 
 
 class LibraryView(FilterView):
@@ -91,7 +92,8 @@ class PageHistoryView(DetailView):
         return Page.objects.published()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(versions=revisions.versions_of(self.object), **kwargs)
+        versions = revisions.public_versions_of(self.object)[:HISTORY_VERSIONS]
+        return super().get_context_data(versions=versions, history_limit=HISTORY_VERSIONS, **kwargs)
 
 
 class PageDiffView(DetailView):
@@ -102,7 +104,8 @@ class PageDiffView(DetailView):
         return Page.objects.published()
 
     def get_context_data(self, **kwargs):
-        versions = revisions.versions_of(self.object)
+        # Only versions readers could have seen: a draft's id answers like a missing one.
+        versions = revisions.public_versions_of(self.object)
         try:
             chosen = [versions.get(pk=int(self.request.GET[key])) for key in ("from", "to")]
         except (KeyError, ValueError, versions.model.DoesNotExist):

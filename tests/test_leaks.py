@@ -1,0 +1,147 @@
+"""What readers and editors must not learn: unpublished wiki text, who saved it and their
+notes; where an item went when it stopped being public; other people's usernames.
+
+Editors work through the admin forms, as they read them from the rendered page; readers
+through the public site.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+import reversion
+from django.utils import timezone
+from reversion.models import Version
+
+from competencyworks.publishing import Status
+from tests.factories import PageFactory
+from tests.test_revisions_admin import form_data, form_errors
+from wiki.models import Page
+from wiki.views import HISTORY_VERSIONS
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "Embargoed findings from the pilot districts"
+NOTE = "Checked with legal before the board vote"
+
+
+def save_page(client, page=None, note=NOTE, **changes):
+    """Open the page's add or change form, change some fields and save, as an editor does."""
+    url = f"/admin/wiki/page/{page.pk}/change/" if page else "/admin/wiki/page/add/"
+    data = {**form_data(client.get(url), "page_form"), "change_comment": note, **changes}
+    response = client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    return page or Page.objects.get(title=data["title"])
+
+
+def publish_at_fields(when):
+    local = timezone.localtime(when)
+    return {"publish_at_0": f"{local:%Y-%m-%d}", "publish_at_1": f"{local:%H:%M:%S}"}
+
+
+def version_ids(page):
+    """Newest first."""
+    return list(Version.objects.get_for_object(page).values_list("pk", flat=True))
+
+
+@pytest.fixture
+def mixed_history(editor_client):
+    """A page written as a draft, published, reworked while private and published again.
+
+    Returns the page and its versions by state: draft, public, private, public.
+    """
+    page = save_page(editor_client, title="Seat time waivers", body=f"{SECRET}.", status="draft")
+    save_page(editor_client, page, body="Waivers let schools drop seat time.", status="published")
+    save_page(editor_client, page, body=f"Waivers. {SECRET}, revised.", status="private")
+    save_page(editor_client, page, body="Waivers let schools award credit.", status="published")
+    draft, first, private, second = version_ids(page)[::-1]
+    return page, {"draft": draft, "public": [second, first], "private": private}
+
+
+def test_public_history_lists_only_versions_saved_while_public(client, mixed_history):
+    page, versions = mixed_history
+    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    assert response.status_code == 200
+    assert [version.pk for version in response.context["versions"]] == versions["public"]
+    content = response.content.decode()
+    assert f'value="{versions["draft"]}"' not in content
+    assert f'value="{versions["private"]}"' not in content
+
+
+def test_public_history_names_nobody_and_shows_no_change_notes(client, editor, mixed_history):
+    page, _ = mixed_history
+    content = client.get(f"/wiki/pages/{page.slug}/history/").content.decode()
+    assert NOTE not in content
+    assert editor.get_username() not in content
+
+
+def test_a_version_saved_while_scheduled_is_not_public_history(client, editor_client):
+    page = save_page(editor_client, title="Credit flexibility", body="Public.", status="published")
+    save_page(
+        editor_client,
+        page,
+        body=f"{SECRET}.",
+        status="published",
+        **publish_at_fields(timezone.now() + timedelta(days=2)),
+    )
+    scheduled = version_ids(page)[0]
+    # Back to a live date: the page is public again, its scheduled version was never seen.
+    save_page(
+        editor_client,
+        page,
+        body="Public again.",
+        **publish_at_fields(timezone.now() - timedelta(minutes=1)),
+    )
+    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    assert scheduled not in [version.pk for version in response.context["versions"]]
+    assert len(response.context["versions"]) == 2
+
+
+@pytest.mark.parametrize("hidden", ["draft", "private"])
+@pytest.mark.parametrize("side", ["from", "to"])
+def test_compare_with_an_unpublished_version_is_404(client, mixed_history, hidden, side):
+    page, versions = mixed_history
+    chosen = {"from": versions["public"][1], "to": versions["public"][0], side: versions[hidden]}
+    response = client.get(f"/wiki/pages/{page.slug}/compare/", chosen)
+    assert response.status_code == 404
+    assert SECRET not in response.content.decode()
+
+
+def test_compare_of_public_versions_shows_no_names_or_notes(client, editor, mixed_history):
+    page, versions = mixed_history
+    newer, older = versions["public"]
+    response = client.get(f"/wiki/pages/{page.slug}/compare/", {"from": older, "to": newer})
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Added: Waivers let schools award credit." in content
+    for hidden in (SECRET, NOTE, editor.get_username()):
+        assert hidden not in content
+
+
+def test_admin_history_still_shows_every_version_with_its_editor_and_note(
+    editor_client, editor, mixed_history
+):
+    page, _ = mixed_history
+    content = editor_client.get(f"/admin/wiki/page/{page.pk}/history/").content.decode()
+    assert len(re.findall(re.escape(NOTE), content)) == 4
+    assert editor.get_username() in content
+
+
+def test_public_history_costs_the_same_queries_however_long(client, django_assert_max_num_queries):
+    page = PageFactory(title="Long history")
+    with django_assert_max_num_queries(2):
+        few = client.get(f"/wiki/pages/{page.slug}/history/")
+    for number in range(1, HISTORY_VERSIONS * 2 + 10):
+        page.status = Status.PUBLISHED if number % 2 else Status.PRIVATE
+        with reversion.create_revision():
+            page.save()
+    with django_assert_max_num_queries(2):
+        many = client.get(f"/wiki/pages/{page.slug}/history/")
+    assert list(few.context["versions"]) == []
+    shown = many.context["versions"]
+    assert len(shown) == HISTORY_VERSIONS
+    assert all(version.field_dict["status"] == Status.PUBLISHED for version in shown)
+    assert shown[0].pk == version_ids(page)[0]
+    assert f"Only the {HISTORY_VERSIONS} most recent versions are listed." in (
+        many.content.decode()
+    )
