@@ -95,7 +95,8 @@ def make_client(*, timeout=10.0, max_connections=8, allowed_networks=()):
     """The HTTP client the checks share (thread-safe; one connection pool).
 
     It connects only to public addresses, plus any in `allowed_networks` (CIDR strings).
-    No proxy and no ~/.netrc: a proxy would pick the address, and credentials stay home.
+    No proxy and no ~/.netrc: a proxy would choose the address itself, and saved
+    passwords are not sent to the addresses editors type.
     """
     limits = httpx.Limits(
         max_connections=max_connections, max_keepalive_connections=max_connections

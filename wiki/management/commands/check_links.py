@@ -19,6 +19,8 @@ class Command(BaseCommand):
         "Check the web addresses of published resources and record whether they work. "
         "By default only links never checked or last checked more than --stale-days ago; "
         "--all checks every published resource. Broken links do not make the command fail. "
+        "Only public addresses are fetched (see LINK_CHECK_ALLOWED_NETWORKS); others are "
+        "recorded as refused. "
         "Verbosity 2 lists each broken link; 3 also logs every request."
     )
 
