@@ -18,11 +18,18 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py demo_login
 	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-# The production stack on this machine: DEBUG off, hashed static files, gunicorn.
-# HTTPS=0 because there is no TLS here; production sets SECRET_KEY and ALLOWED_HOSTS.
-SERVE_ENV := DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY=$${SECRET_KEY:-local-serve-only} \
+# The production stack: DEBUG off, hashed static files, gunicorn. Production sets SECRET_KEY
+# and ALLOWED_HOSTS. Without a SECRET_KEY it is a trial on this machine: plain http and a
+# public fallback key, which gunicorn.conf.py refuses unless BIND is loopback (it is run
+# first, so a refused start changes nothing).
+ifdef SECRET_KEY
+SERVE_ENV := DEBUG=0
+else
+SERVE_ENV := DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY=local-serve-only \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
+endif
 serve: $(INSTALLED)
+	$(SERVE_ENV) $(BIN)/python gunicorn.conf.py
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
 	$(SERVE_ENV) $(BIN)/gunicorn competencyworks.wsgi -c gunicorn.conf.py

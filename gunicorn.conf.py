@@ -1,7 +1,12 @@
 """gunicorn settings for production; every value can be overridden from the environment."""
 
+import ipaddress
 import multiprocessing
 import os
+
+# `make serve`'s fallback SECRET_KEY (Makefile). It is public, so anyone could sign a session
+# cookie with it: only a server that no other machine can reach may use it.
+LOCAL_SECRET_KEY = "local-serve-only"
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
@@ -15,3 +20,27 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True
+
+
+def is_loopback(address):
+    """True for binds on this machine only; a unix socket may sit behind a public proxy."""
+    if address.startswith("["):
+        host = address[1:].partition("]")[0]
+    elif address.count(":") == 1:
+        host = address.partition(":")[0]
+    else:
+        host = address  # no port, or a bare IPv6 address
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+if os.environ.get("SECRET_KEY") == LOCAL_SECRET_KEY and not is_loopback(bind):
+    raise RuntimeError(
+        f"SECRET_KEY is the public fallback of `make serve`, which may only bind to this "
+        f"machine (127.0.0.1, localhost or [::1]), not {bind!r}. Set SECRET_KEY to a secret "
+        f"of your own."
+    )
