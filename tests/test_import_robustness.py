@@ -1,12 +1,15 @@
 """import_archive on hostile input: never a crash or a hang, always a message naming the file."""
 
 import io
+import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 from taggit.models import Tag
 
+from blog.importers.detect import find_series
+from blog.importers.text_archive import parse_text_archive, text_archive_records
 from blog.models import Author, Post, Series
 from competencyworks.models import MovedPage
 
@@ -112,3 +115,62 @@ def test_titles_at_the_longest_slug_keep_their_numbers_apart(tmp_path):
     slugs = list(Post.objects.values_list("slug", flat=True))
     assert len(set(slugs)) == 13
     assert max(map(len, slugs)) <= Post._meta.get_field("slug").max_length
+
+
+# Linear reading
+
+
+def test_two_megabytes_of_short_entries_read_in_linear_time(tmp_path):
+    page = tmp_path / "big.txt"
+    with page.open("w") as out:
+        for n in range(20_000):  # about 2 MB; reading every entry against all others took minutes
+            out.write(f"Roundup {n}\nMarch {n % 28 + 1}, 2018 by\nA short line.\nPrint Friendly\n")
+    started = time.perf_counter()
+    records = text_archive_records(page, time_zone="UTC")
+    assert sum(1 for _ in records) == 20_000
+    assert time.perf_counter() - started < 10
+
+
+def test_undated_entries_at_the_top_are_not_held_until_a_date_comes(tmp_path):
+    page = tmp_path / "undated.txt"
+    page.write_text(
+        "Newest\n\nNo date line here.\n\nPrint Friendly\n\n"
+        + entry("Older", 9)
+        + entry("Oldest", 2)
+    )
+    records = text_archive_records(page, time_zone="UTC")
+    first = next(records)
+    assert (first.title, first.published_at.day, first.date_inferred) == ("Newest", 9, True)
+    assert [record.published_at.day for record in records] == [9, 2]
+
+
+@pytest.mark.parametrize(
+    "paragraph",
+    [
+        "This is the " + "word " * 8000,
+        "This is the first in a series that " + "the Word " * 5000,
+        "This is the first in a series on x" + "." * 48_000 + " Yes",
+        "The first in a series. " + "Dr. Smith " * 5000,
+        "This is part of a series on U.S. " + "U.S. " * 9000,
+        "the first in a series part of a series " * 1200,
+    ],
+    ids=["words", "named-report", "dots", "abbreviations", "initials", "mentions"],
+)
+def test_series_rules_take_well_under_a_second_on_a_48_kb_paragraph(paragraph):
+    started = time.perf_counter()
+    find_series("A title", [paragraph])
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_long_run_of_spaces_before_more_is_read_quickly(tmp_path):
+    page = tmp_path / "spaces.txt"
+    page.write_text(entry("Spaced", 3, "a" + " " * 48_000 + "b (more…)"))
+    started = time.perf_counter()
+    (record,) = parse_text_archive(page, time_zone="UTC")
+    assert record.excerpt_only and time.perf_counter() - started < 0.5
+
+
+def test_megabytes_without_a_share_line_are_refused_early(tmp_path):
+    page = tmp_path / "notes.txt"
+    page.write_text("A title\nMarch 1, 2018 by\n" + "a short line\n" * 200_000)
+    fails(page, match=r"notes\.txt, line 1: more than 1,000,000 characters without a 'Print")

@@ -11,8 +11,10 @@ library only, no Django and no database, so each rule can be table-tested.
 """
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 
 from blog.importers.records import SeriesRef
 
@@ -313,7 +315,8 @@ _TAIL_NAME = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # "... described in the Moving Toward Mastery: ... report ..." inside a "that" clause
-_NAMED_REPORT = re.compile(r"\bthe\s+(?P<r>[A-Z][^.!?]*?)\s+[Rr]eport\b")
+# (bounded: an unbounded lazy run from every "the" is quadratic in a long clause)
+_NAMED_REPORT = re.compile(rf"\bthe\s+(?P<r>[A-Z][^.!?]{{0,{_MAX_NAME * 2}}}?)\s+[Rr]eport\b")
 _TITLE_SMALL_WORDS = frozenset(
     {
         "a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"
@@ -333,7 +336,8 @@ _TITLE_PART_AT_START = re.compile(
 )
 
 # Sentences: end punctuation, closing quotes, then a capital.  Not after initials/titles.
-_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s+[\"“‘(]?[A-Z])")
+# Only from the first mark of a run ("....."), taken whole: retrying inside the run is quadratic.
+_SENTENCE_END = re.compile(r"(?<![.!?…])[.!?…]++[\"”’')\]]*+(?=\s+[\"“‘(]?[A-Z])")
 _ABBREVIATIONS = frozenset(
     {
         "dr", "mr", "mrs", "ms", "st", "mt", "jr", "sr", "inc", "co", "vs", "no", "sen", "rep",
@@ -418,18 +422,22 @@ def _sentence_mentions(sentence):
         *_part_of_series(sentence),
     ]
     # Prefer the mention that says which part this is when two overlap.
-    ordinal = [m for m in found if m.ordinal]
-    found = [m for m in found if m.ordinal or not any(_overlaps(m, o) for o in ordinal)]
+    ordinal = sorted((m for m in found if m.ordinal), key=lambda m: m.start)
+    ordinal_starts = [m.start for m in ordinal]
+    reach = list(accumulate((m.end for m in ordinal), max))  # furthest end up to each start
+
+    def overlaps_ordinal(mention):
+        before = bisect_left(ordinal_starts, mention.end) - 1
+        return before >= 0 and reach[before] > mention.start
+
+    found = [m for m in found if m.ordinal or not overlaps_ordinal(m)]
     found.sort(key=lambda m: m.start)
+    starts = [m.start for m in found]
     for mention in found:
-        following = [m.start for m in found if m.start >= mention.end]
-        tail = sentence[mention.end : min(following, default=len(sentence))]
+        following = bisect_left(starts, mention.end)
+        tail = sentence[mention.end : starts[following] if following < len(starts) else None]
         mention.name = _clean_name(tail) if mention.direct else _name_from_tail(tail)
     return found
-
-
-def _overlaps(a, b):
-    return a is not b and a.start < b.end and b.start < a.end
 
 
 def _ordinal_in_series(sentence):
@@ -534,14 +542,24 @@ def _sentences(paragraph):
     """Split a paragraph into sentences, not after initials or titles ("U.S.", "Dr.")."""
     sentences, start = [], 0
     for match in _SENTENCE_END.finditer(paragraph):
-        words = paragraph[start : match.start()].split()
-        last = words[-1].lstrip('("“‘') if words else ""
+        last = _word_before(paragraph, start, match.start()).lstrip('("“‘')
         if last.lower() in _ABBREVIATIONS or _INITIALS.fullmatch(last):
             continue
         sentences.append(paragraph[start : match.end()].strip())
         start = match.end()
     sentences.append(paragraph[start:].strip())
     return [s for s in sentences if s]
+
+
+def _word_before(text, start, end):
+    """The last word of text[start:end], read from the end: slicing the whole span for each
+    skipped abbreviation would be quadratic in a long paragraph."""
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    begin = end
+    while begin > start and not text[begin - 1].isspace():
+        begin -= 1
+    return text[begin:end]
 
 
 def _clean_name(text):

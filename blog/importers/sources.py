@@ -42,7 +42,7 @@ def records_from(path, *, source_format, time_zone):
         source_format = sniff(path)
     if source_format == "wxr":
         return in_parallel(path, wxr.parse_wxr, time_zone=time_zone)
-    return iter(text_archive.parse_text_archive(path, time_zone=time_zone))
+    return text_archive.text_archive_records(path, time_zone=time_zone)
 
 
 def in_parallel(path, parse, **options):

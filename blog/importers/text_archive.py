@@ -6,8 +6,10 @@ YYYY by", the author's name was lost; sometimes missing), and its teaser paragra
 """
 
 import calendar
+import codecs
 import html
 import re
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -20,7 +22,7 @@ from blog.importers.records import ArchiveError, PostRecord
 MONTHS = list(calendar.month_name)[1:]  # English names, as the pages print them
 DATE_LINE = re.compile(rf"^({'|'.join(MONTHS)}) (\d{{1,2}}), (\d{{4}})(?:\s+by\b.*)?$")
 SHARE_LINE = re.compile(r"^Print Friendly(?:, PDF & Email)?$")
-MORE = re.compile(r"\s*\(more(?:…|\.\.\.)\)\s*$")
+MORE = re.compile(r"\(more(?:…|\.\.\.)\)$")  # on stripped lines: no \s* to backtrack over
 BLURB_LINES = (
     re.compile(r"\bis an online resource\b", re.I),
     re.compile(r"^a project of$", re.I),
@@ -31,6 +33,9 @@ NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
 SENTENCE_END = re.compile(r"[.!?:;…]['’\"”)]*$")
 STRAY_IMAGE_TEXT = re.compile(r"Screen ?Shot \d{4}-\d{2}-\d{2}|\.(?:jpe?g|png|gif)$", re.I)
 HEADING_MAX = 90
+# A listing page shows teasers, a few KB each; far more text without a share line means the
+# file is not a listing page, and reading on would hold all of it in memory.
+MAX_ENTRY_CHARS = 1_000_000
 
 
 def looks_like_text_archive(head):
@@ -39,47 +44,76 @@ def looks_like_text_archive(head):
 
 def parse_text_archive(path, *, time_zone):
     """Records for the entries of one saved listing page, in page order."""
+    return list(text_archive_records(path, time_zone=time_zone))
+
+
+def text_archive_records(path, *, time_zone):
+    """The records of parse_text_archive, yielded as the file is read: memory stays flat."""
     path = Path(path)
-    lines = read_lines(path)
-    entries = split_entries(path, lines)
-    if not entries:
-        raise ArchiveError(
-            path, "no entries found: each post should end with a 'Print Friendly' line"
-        )
-    parsed = [parse_entry(path, entry) for entry in entries]
-    assign_dates(path, parsed, ZoneInfo(time_zone))
-    return [record for record, _ in parsed]
+    parsed = (parse_entry(path, entry) for entry in split_entries(path, read_lines(path)))
+    yield from assign_dates(path, parsed, ZoneInfo(time_zone))
 
 
 def read_lines(path):
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ArchiveError(path, "the file is empty")
+    """(number, stripped text) for each line of the file, read as it streams."""
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ArchiveError(path, f"not UTF-8 text (byte {error.start})", line) from None
-    if "\x00" in text:
-        raise ArchiveError(
-            path, "binary data, not a text archive page", text[: text.index("\x00")].count("\n") + 1
-        )
-    return [(number, line.rstrip()) for number, line in enumerate(text.splitlines(), start=1)]
+        with open(path, "rb") as source:
+            for number, line in enumerate(decoded_lines(path, source), start=1):
+                yield number, line.strip()
+    except OSError as error:
+        raise ArchiveError(path, f"cannot be read: {error.strerror or error}") from None
+
+
+def decoded_lines(path, source):
+    number = 0
+    for raw in source:
+        if number == 0:
+            raw = raw.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise ArchiveError(
+                path, f"not UTF-8 text (byte {error.start + 1} of the line)", number + 1
+            ) from None
+        # Line breaks as str.splitlines sees them (old Mac pages end lines with "\r" alone).
+        for line in text.splitlines() or [""]:
+            number += 1
+            if "\x00" in line:
+                raise ArchiveError(path, "binary data, not a text archive page", number)
+            yield line
 
 
 def split_entries(path, lines):
-    """[(first line number, [(number, text), …])] for each entry, without blurb or footer."""
-    entries, current = [], []
+    """Each entry as [(number, text), …], without blurb or footer, as the lines come."""
+    current, size, first, blank = [], 0, True, True
+    found = False
     for number, line in lines:
-        if SHARE_LINE.match(line.strip()):
-            entries.append(current)
-            current = []
-        elif line.strip():
-            current.append((number, line.strip()))
+        if SHARE_LINE.match(line):
+            if first:
+                current = [(n, text) for n, text in current if not is_blurb(text)]
+                first = False
+            if current:
+                found = True
+                yield current
+            current, size = [], 0
+        elif line:
+            blank = False
+            size += len(line)
+            if size > MAX_ENTRY_CHARS:
+                raise ArchiveError(
+                    path,
+                    f"more than {MAX_ENTRY_CHARS:,} characters without a 'Print Friendly' "
+                    "line; is it a saved listing page?",
+                    current[0][0] if current else number,
+                )
+            current.append((number, line))
     # Whatever follows the last share line is the footer.
-    if entries:
-        entries[0] = [(n, text) for n, text in entries[0] if not is_blurb(text)]
-    return [entry for entry in entries if entry]
+    if blank:
+        raise ArchiveError(path, "the file is empty")
+    if not found:
+        raise ArchiveError(
+            path, "no entries found: each post should end with a 'Print Friendly' line"
+        )
 
 
 def is_blurb(text):
@@ -89,24 +123,30 @@ def is_blurb(text):
 def parse_entry(path, entry):
     (title_line, title), *rest = entry
     record = PostRecord(import_key="", title=title, source=f"{path.name}, line {title_line}")
-    entry_date = None
-    if rest and (match := DATE_LINE.match(rest[0][1])):
-        month, day, year = match.groups()
-        try:
-            entry_date = date(int(year), MONTHS.index(month) + 1, int(day))
-        except ValueError:
-            raise ArchiveError(path, f"impossible date {rest[0][1]!r}", rest[0][0]) from None
+    entry_date = read_date(path, entry)
+    if entry_date:
         rest = rest[1:]
     lines = [text for _, text in rest]
     if lines and MORE.search(lines[-1]):
         record.excerpt_only = True
-        lines[-1] = MORE.sub("", lines[-1])
+        lines[-1] = MORE.sub("", lines[-1]).rstrip()
         if not lines[-1]:
             lines.pop()
     recover_front_matter(record, lines)
     record.series = detect.find_series(title, lines[:3])
     record.body = render_body(lines, record)
-    return record, entry_date  # dates are settled once the whole page is read
+    return record, entry_date  # missing dates are settled from the neighbours
+
+
+def read_date(path, entry):
+    """The date on the line after the entry's title ("Month D, YYYY by"), or None."""
+    if len(entry) < 2 or not (match := DATE_LINE.match(entry[1][1])):
+        return None
+    month, day, year = match.groups()
+    try:
+        return date(int(year), MONTHS.index(month) + 1, int(day))
+    except ValueError:
+        raise ArchiveError(path, f"impossible date {entry[1][1]!r}", entry[1][0]) from None
 
 
 def recover_front_matter(record, lines):
@@ -167,21 +207,37 @@ def is_heading(line):
 
 
 def assign_dates(path, parsed, zone):
-    """Fill missing dates from the neighbours (the page is newest first); keep page order."""
-    dates = [entry_date for _, entry_date in parsed]
-    dated = [index for index, entry_date in enumerate(dates) if entry_date]
-    if not dated:
-        raise ArchiveError(path, "no entry has a date line ('Month D, YYYY by')")
-    for index, (record, entry_date) in enumerate(parsed):
+    """Dated records in page order. A missing date is the entry above's (the page is newest
+    first); entries above the first date line take that first date."""
+    previous = first = None
+    same_day = Counter()
+    for record, entry_date in parsed:
         if entry_date is None:
-            newer = [i for i in dated if i < index]
-            dates[index] = dates[newer[-1] if newer else dated[0]]
             record.date_inferred = True
-            record.warnings.append("date missing; taken from the entry above it on the page")
-    # Noon local time, a minute earlier per entry on the same day, so page order is kept.
-    for index, (record, _) in enumerate(parsed):
-        day = dates[index]
-        earlier_same_day = dates[:index].count(day)
-        moment = datetime.combine(day, time(12)) - timedelta(minutes=earlier_same_day)
-        record.published_at = moment.replace(tzinfo=zone)
-        record.import_key = f"text:{day.isoformat()}:{slugify(record.title)[:150]}"
+            if previous is None:
+                first = first or first_date(path)
+                entry_date = first
+                record.warnings.append("date missing; taken from the first dated entry below it")
+            else:
+                entry_date = previous
+                record.warnings.append("date missing; taken from the entry above it on the page")
+        else:
+            previous = entry_date
+        yield dated(record, entry_date, same_day, zone)
+
+
+def first_date(path):
+    """The first date line of the page, read ahead in a second pass so nothing is held."""
+    for entry in split_entries(path, read_lines(path)):
+        if entry_date := read_date(path, entry):
+            return entry_date
+    raise ArchiveError(path, "no entry has a date line ('Month D, YYYY by')")
+
+
+def dated(record, day, same_day, zone):
+    """Noon local time, a minute earlier per earlier entry of the same day: page order kept."""
+    moment = datetime.combine(day, time(12)) - timedelta(minutes=same_day[day])
+    same_day[day] += 1
+    record.published_at = moment.replace(tzinfo=zone)
+    record.import_key = f"text:{day.isoformat()}:{slugify(record.title)[:150]}"
+    return record
