@@ -27,12 +27,11 @@ class MovedPageMiddleware:
         response = self.get_response(request)
         if response.status_code != 404 or request.method not in ("GET", "HEAD"):
             return response
-        new_path = (
-            MovedPage.objects.filter(old_path=request.path)
-            .values_list("new_path", flat=True)
-            .first()
-        )
-        if new_path is None:
+        moved = MovedPage.objects.filter(old_path=request.path).first()
+        # While the item is not public its old address is as missing as the item itself.
+        if moved is None or not moved.leads_to_public_page:
             return response
         query = request.META.get("QUERY_STRING")
-        return HttpResponsePermanentRedirect(f"{new_path}?{query}" if query else new_path)
+        return HttpResponsePermanentRedirect(
+            f"{moved.new_path}?{query}" if query else moved.new_path
+        )

@@ -1,3 +1,5 @@
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from taggit.models import Tag
@@ -6,10 +8,20 @@ from competencyworks.publishing import PublishedQuerySet
 
 
 class MovedPage(models.Model):
-    """A public URL that moved (slug or date changed): old links answer 301."""
+    """A public URL that moved (slug or date changed): old links answer 301.
+
+    Like WordPress's old slugs, the address is remembered for good but leads on only while
+    the item it belongs to is public, so a redirect never reveals a private or draft item.
+    Rows an editor adds by hand have no item and always lead on.
+    """
 
     old_path = models.CharField(max_length=500, unique=True)
     new_path = models.CharField(max_length=500)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, editable=False, on_delete=models.CASCADE
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    target = GenericForeignKey("content_type", "object_id")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -19,14 +31,28 @@ class MovedPage(models.Model):
         return f"{self.old_path} → {self.new_path}"
 
     @classmethod
-    def record(cls, old_path, new_path):
+    def record(cls, old_path, new_path, target, *, old_path_was_public=True):
+        """`target` moved from `old_path` to `new_path`; only addresses readers saw are kept."""
         if old_path == new_path:
             return
         # The new address is live again: it must not redirect anywhere.
         cls.objects.filter(old_path=new_path).delete()
         # Earlier moves point straight at the newest address, never through a chain.
-        cls.objects.filter(new_path=old_path).update(new_path=new_path)
-        cls.objects.update_or_create(old_path=old_path, defaults={"new_path": new_path})
+        cls.objects.filter(new_path=old_path).update(
+            new_path=new_path,
+            content_type=ContentType.objects.get_for_model(target),
+            object_id=target.pk,
+        )
+        if old_path_was_public:
+            cls.objects.update_or_create(
+                old_path=old_path, defaults={"new_path": new_path, "target": target}
+            )
+
+    @property
+    def leads_to_public_page(self):
+        if self.content_type_id is None:
+            return True
+        return self.target is not None and self.target.is_public
 
 
 class SearchDocument(models.Model):

@@ -75,9 +75,12 @@ class Publishable(Stamped):
             self.publish_at = timezone.now()
         previous = type(self)._base_manager.filter(pk=self.pk).first() if self.pk else None
         super().save(*args, **kwargs)
-        if previous is not None and previous.is_public:
+        if previous is not None:
             apps.get_model("competencyworks", "MovedPage").record(
-                previous.get_absolute_url(), self.get_absolute_url()
+                previous.get_absolute_url(),
+                self.get_absolute_url(),
+                self,
+                old_path_was_public=previous.is_public,
             )
 
     @property

@@ -5,14 +5,18 @@ Editors work through the admin forms, as they read them from the rendered page; 
 through the public site.
 """
 
+import io
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import reversion
+from django.core.management import call_command
 from django.utils import timezone
 from reversion.models import Version
 
+from blog.models import Post
 from competencyworks.publishing import Status
 from tests.factories import PageFactory
 from tests.test_revisions_admin import form_data, form_errors
@@ -23,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 SECRET = "Embargoed findings from the pilot districts"
 NOTE = "Checked with legal before the board vote"
+FIXTURES = Path(__file__).parent / "fixtures" / "wxr"
 
 
 def save_page(client, page=None, note=NOTE, **changes):
@@ -145,3 +150,75 @@ def test_public_history_costs_the_same_queries_however_long(client, django_asser
     assert f"Only the {HISTORY_VERSIONS} most recent versions are listed." in (
         many.content.decode()
     )
+
+
+# Moved pages ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def public_page(editor_client):
+    return save_page(editor_client, title="Mastery grading", body="Public.", status="published")
+
+
+def test_renaming_and_hiding_in_one_save_leaves_no_trail(client, editor_client, public_page):
+    old_url = public_page.get_absolute_url()
+    save_page(editor_client, public_page, slug="mastery-grading-board-draft", status="private")
+    response = client.get(old_url)
+    assert response.status_code == 404
+    assert not response.has_header("Location")
+    assert "board-draft" not in response.content.decode()
+
+    # Public again: the address readers knew leads to it once more.
+    save_page(editor_client, public_page, status="published")
+    response = client.get(old_url)
+    assert response.status_code == 301
+    assert response["Location"] == "/wiki/pages/mastery-grading-board-draft/"
+
+
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        {"status": "private"},
+        {"status": "draft"},
+        publish_at_fields(timezone.now() + timedelta(days=2)),
+    ],
+    ids=["private", "draft", "scheduled"],
+)
+def test_an_old_address_stops_leading_on_while_its_page_is_not_public(
+    client, editor_client, public_page, hidden
+):
+    old_url = public_page.get_absolute_url()
+    save_page(editor_client, public_page, slug="grading-for-mastery")
+    assert client.get(old_url)["Location"] == "/wiki/pages/grading-for-mastery/"
+    save_page(editor_client, public_page, **hidden)
+    response = client.get(old_url)
+    assert response.status_code == 404
+    assert not response.has_header("Location")
+
+
+def test_a_page_renamed_while_private_is_found_at_its_newest_address(
+    client, editor_client, public_page
+):
+    old_url = public_page.get_absolute_url()
+    save_page(editor_client, public_page, slug="grading-reform", status="private")
+    save_page(editor_client, public_page, slug="grading-reform-explained")
+    assert client.get(old_url).status_code == 404
+    save_page(editor_client, public_page, status="published")
+    assert client.get(old_url)["Location"] == "/wiki/pages/grading-reform-explained/"
+    # Its address while private was never public: nothing remembers it.
+    assert client.get("/wiki/pages/grading-reform/").status_code == 404
+
+
+def test_old_wordpress_addresses_of_unpublished_posts_do_not_redirect(client):
+    call_command(
+        "import_archive", FIXTURES / "statuses.xml", stdout=io.StringIO(), stderr=io.StringIO()
+    )
+    public = {post.slug: post for post in Post.objects.published()}
+    assert "post-1" in public
+    for slug in ["post-1", "post-2", "post-3", "post-4", "post-5"]:
+        response = client.get(f"/{slug}/")
+        if slug in public:
+            assert response["Location"] == public[slug].get_absolute_url()
+        else:
+            assert response.status_code == 404, slug
+            assert not response.has_header("Location")

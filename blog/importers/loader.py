@@ -266,15 +266,18 @@ class Loader:
             new_url = urls[id(post)]
             for old_path in [*record.old_paths, old_url]:
                 if old_path and old_path != new_url:
-                    moves[old_path[:500]] = new_url
+                    moves[old_path[:500]] = (new_url, post.pk)
         if moves:
             now = timezone.now()
+            # Each redirect names its post, so it leads on only while the post is public.
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {MovedPage._meta.db_table} (old_path, new_path, created_at) "
-                    "VALUES (%s, %s, %s) "
-                    "ON CONFLICT (old_path) DO UPDATE SET new_path = excluded.new_path",
-                    [(old, new, now) for old, new in moves.items()],
+                    f"INSERT INTO {MovedPage._meta.db_table} "
+                    "(old_path, new_path, content_type_id, object_id, created_at) "
+                    "VALUES (%s, %s, %s, %s, %s) "
+                    "ON CONFLICT (old_path) DO UPDATE SET new_path = excluded.new_path, "
+                    "content_type_id = excluded.content_type_id, object_id = excluded.object_id",
+                    [(old, new, self.post_type.pk, pk, now) for old, (new, pk) in moves.items()],
                 )
             self.counts["redirects"] += len(moves)
 
