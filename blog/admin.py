@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.forms import BaseInlineFormSet
 from django.utils.html import format_html
 
@@ -16,12 +17,31 @@ class SectionAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+def linkable_users(request, author=None):
+    """The accounts `request.user` may link to an author, and so see the names of.
+
+    Superusers pick any active staff account, other editors only their own; the account
+    already linked stays a choice, so saving the form never drops it.
+    """
+    allowed = (
+        Q(is_staff=True, is_active=True) if request.user.is_superuser else Q(pk=request.user.pk)
+    )
+    if author is not None and author.user_id:
+        allowed |= Q(pk=author.user_id)
+    return get_user_model().objects.filter(allowed).order_by("username")
+
+
 @admin.register(Author)
 class AuthorAdmin(StampedAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
-    autocomplete_fields = ["user"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "user" in form.base_fields:
+            form.base_fields["user"].queryset = linkable_users(request, obj)
+        return form
 
 
 class SeriesPartFormSet(BaseInlineFormSet):

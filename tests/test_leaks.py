@@ -16,9 +16,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from reversion.models import Version
 
-from blog.models import Post
+from blog.models import Author, Post
 from competencyworks.publishing import Status
-from tests.factories import PageFactory
+from tests.factories import AuthorFactory, PageFactory, UserFactory
 from tests.test_revisions_admin import form_data, form_errors
 from wiki.models import Page
 from wiki.views import HISTORY_VERSIONS
@@ -222,3 +222,66 @@ def test_old_wordpress_addresses_of_unpublished_posts_do_not_redirect(client):
         else:
             assert response.status_code == 404, slug
             assert not response.has_header("Location")
+
+
+# Author accounts --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def accounts(db):
+    return {
+        "staff": UserFactory(username="jo.march", is_staff=True),
+        "retired": UserFactory(username="beth.march", is_staff=True, is_active=False),
+        "reader": UserFactory(username="amy.reader"),
+    }
+
+
+def user_choices(response):
+    """The values the author form's account menu offers."""
+    (menu,) = re.findall(r'<select name="user".*?</select>', response.content.decode(), re.S)
+    return {value for value in re.findall(r'<option value="([^"]*)"', menu) if value}
+
+
+def test_editors_may_link_an_author_only_to_their_own_account(editor_client, editor, accounts):
+    response = editor_client.get("/admin/blog/author/add/")
+    assert user_choices(response) == {str(editor.pk)}
+    for user in accounts.values():
+        assert user.username not in response.content.decode()
+    lookup = {"app_label": "blog", "model_name": "author", "field_name": "user", "term": "m"}
+    assert editor_client.get("/admin/autocomplete/", lookup).status_code == 403
+
+    data = {**form_data(response, "author_form"), "name": "Jo", "user": accounts["staff"].pk}
+    response = editor_client.post("/admin/blog/author/add/", data)
+    assert response.status_code == 200
+    assert "user" in response.context["adminform"].form.errors
+    assert not Author.objects.exists()
+
+
+def test_an_editor_keeps_the_account_already_linked(editor_client, editor, accounts):
+    author = AuthorFactory(name="Jo March", user=accounts["staff"])
+    url = f"/admin/blog/author/{author.pk}/change/"
+    response = editor_client.get(url)
+    assert user_choices(response) == {str(editor.pk), str(accounts["staff"].pk)}
+    data = {**form_data(response, "author_form"), "bio": "Writes about rubrics."}
+    assert editor_client.post(url, data).status_code == 302
+    author.refresh_from_db()
+    assert (author.user, author.bio) == (accounts["staff"], "Writes about rubrics.")
+
+    other = AuthorFactory(name="Someone else")
+    url = f"/admin/blog/author/{other.pk}/change/"
+    data = {**form_data(editor_client.get(url), "author_form"), "user": accounts["reader"].pk}
+    response = editor_client.post(url, data)
+    assert "user" in response.context["adminform"].form.errors
+    other.refresh_from_db()
+    assert other.user is None
+
+
+def test_superusers_link_authors_to_active_staff_only(admin_client, admin_user, accounts):
+    response = admin_client.get("/admin/blog/author/add/")
+    assert user_choices(response) == {str(admin_user.pk), str(accounts["staff"].pk)}
+    data = {**form_data(response, "author_form"), "name": "Amy", "user": accounts["reader"].pk}
+    response = admin_client.post("/admin/blog/author/add/", data)
+    assert "user" in response.context["adminform"].form.errors
+    data["user"] = accounts["staff"].pk
+    assert admin_client.post("/admin/blog/author/add/", data).status_code == 302
+    assert Author.objects.get(name="Amy").user == accounts["staff"]
