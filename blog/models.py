@@ -12,7 +12,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from competencyworks.html import excerpt, plain_text, sanitise
-from competencyworks.images import validate_image_upload
+from competencyworks.images import CleanImageField
 from competencyworks.publishing import (
     Publishable,
     PublishedQuerySet,
@@ -71,7 +71,7 @@ class Author(Stamped):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True, blank=True)
     bio = models.TextField(blank=True)
-    photo = models.ImageField(upload_to="authors/", blank=True, validators=[validate_image_upload])
+    photo = CleanImageField(upload_to="authors/", blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -217,13 +217,12 @@ class Post(Publishable):
     )
     summary = models.TextField(editable=False, blank=True)
 
-    image = models.ImageField(
+    image = CleanImageField(
         "featured image",
         upload_to="blog/%Y/%m/",
         blank=True,
         width_field="image_width",
         height_field="image_height",
-        validators=[validate_image_upload],
     )
     image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -232,14 +231,24 @@ class Post(Publishable):
     )
     image_caption = models.CharField(max_length=500, blank=True)
     image_credit = models.CharField(max_length=300, blank=True)
+    # Never enlarged, so making a rendition costs no more than the original's pixels.
     image_card = ImageSpecField(
-        source="image", processors=[ResizeToFill(640, 360)], format="JPEG", options={"quality": 80}
+        source="image",
+        processors=[ResizeToFill(640, 360, upscale=False)],
+        format="JPEG",
+        options={"quality": 80},
     )
     image_large = ImageSpecField(
-        source="image", processors=[ResizeToFit(1280, 1280)], format="JPEG", options={"quality": 85}
+        source="image",
+        processors=[ResizeToFit(1280, 1280, upscale=False)],
+        format="JPEG",
+        options={"quality": 85},
     )
     image_social = ImageSpecField(
-        source="image", processors=[ResizeToFill(1200, 630)], format="JPEG", options={"quality": 85}
+        source="image",
+        processors=[ResizeToFill(1200, 630, upscale=False)],
+        format="JPEG",
+        options={"quality": 85},
     )
 
     series = models.ForeignKey(

@@ -1,11 +1,34 @@
-"""Upload limits for images, checked before Pillow decodes any pixels."""
+"""Uploaded images: what is accepted, how the original is stored, how renditions are made.
 
+Every image field is a `CleanImageField`: its uploads are checked by content (format, size,
+shape, a full decode) before anything is written, the stored original is re-encoded without
+metadata (no EXIF, so no GPS) and turned upright, and `RenditionsOnSave` removes the original
+and its renditions if making them fails.
+"""
+
+import io
+import itertools
 import warnings
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import models
+from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
-from PIL import Image
+from imagekit.cachefiles.strategies import Optimistic
+from imagekit.models.fields.utils import ImageSpecFileDescriptor
+from PIL import Image, ImageOps, ImageSequence
+
+# What browsers show everywhere; Pillow opens many more (EPS, PSD, TIFF, ICO...). Maps what
+# Pillow finds to the format stored; cameras write MPO, a JPEG photo followed by extra views.
+STORED_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "GIF": "GIF", "WEBP": "WEBP"}
+SUFFIXES = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+# Encoder options for the stored original; nothing here writes EXIF, XMP or comments.
+SAVE_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {}, "GIF": {}, "WEBP": {"quality": 90}}
+# Frame data that carries no metadata and that the encoders need to keep the picture.
+KEPT_INFO = {"icc_profile", "transparency"}
 
 
 def validate_image_upload(file):
@@ -23,10 +46,20 @@ def validate_image_upload(file):
     position = file.tell() if hasattr(file, "tell") else 0
     try:
         file.seek(0)
+        with open_checked(file) as image:
+            check_format(image)
+            check_shape(image)
+            check_decodes(image)
+    finally:
+        file.seek(position)
+
+
+def open_checked(file):
+    """Open without decoding pixels, within Pillow's bomb limits."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(file) as image:
-                width, height = image.size
+            image = Image.open(file)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ValidationError(
             "The image has too many pixels to process safely.", code="image_too_many_pixels"
@@ -35,15 +68,123 @@ def validate_image_upload(file):
         raise ValidationError(
             "The file is not an image we can read (JPEG, PNG, GIF or WebP).", code="invalid_image"
         ) from None
-    finally:
-        file.seek(position)
-    if width * height > settings.IMAGE_MAX_PIXELS:
+    return image
+
+
+def check_format(image):
+    if image.format not in STORED_FORMATS:
         raise ValidationError(
-            "The image is %(width)s x %(height)s pixels; the limit is %(limit)s megapixels.",
+            "The file is a %(format)s image; upload a JPEG, PNG, GIF or WebP.",
+            code="image_format",
+            params={"format": image.format},
+        )
+
+
+def check_shape(image):
+    width, height = image.size
+    frames = frame_count(image)
+    if width * height * frames > settings.IMAGE_MAX_PIXELS:
+        message = "The image is %(width)s x %(height)s pixels"
+        if frames > 1:
+            message += " in %(frames)s frames"
+        raise ValidationError(
+            message + "; the limit is %(limit)s megapixels.",
             code="image_too_many_pixels",
             params={
                 "width": width,
                 "height": height,
+                "frames": frames,
                 "limit": settings.IMAGE_MAX_PIXELS // 1_000_000,
             },
         )
+    # Renditions crop to 16:9 and 1.91:1; a thin strip gives nothing to show there.
+    if max(width, height) > settings.IMAGE_MAX_ASPECT_RATIO * min(width, height):
+        raise ValidationError(
+            "The image is %(width)s x %(height)s pixels; one side may be at most "
+            "%(ratio)s times the other.",
+            code="image_aspect_ratio",
+            params={"width": width, "height": height, "ratio": settings.IMAGE_MAX_ASPECT_RATIO},
+        )
+
+
+def check_decodes(image):
+    """Decode every frame, so a damaged file fails here rather than while being stored."""
+    try:
+        for frame in kept_frames(image):
+            frame.load()
+    except Exception:
+        raise ValidationError(
+            "The image file is damaged or incomplete; export it again and upload that.",
+            code="image_damaged",
+        ) from None
+
+
+def frame_count(image):
+    """How many frames are kept: all of an animation, only the photo of a camera's MPO."""
+    if STORED_FORMATS[image.format] == "JPEG":
+        return 1
+    return getattr(image, "n_frames", 1)
+
+
+def kept_frames(image):
+    return itertools.islice(ImageSequence.Iterator(image), frame_count(image))
+
+
+def cleaned(name, content):
+    """The image re-encoded upright in its own format, without EXIF or other metadata."""
+    content.seek(0)
+    with Image.open(content) as image:
+        if image.format not in STORED_FORMATS:
+            raise ValueError(f"{name} is a {image.format} image, not an accepted format")
+        image_format = STORED_FORMATS[image.format]
+        loop = image.info.get("loop")
+        frames = [ImageOps.exif_transpose(frame) for frame in kept_frames(image)]
+    options = dict(SAVE_OPTIONS[image_format])
+    if len(frames) > 1:
+        options.update(save_all=True, append_images=frames[1:])
+        options["duration"] = [frame.info.get("duration", 0) for frame in frames]
+        if loop is not None:
+            options["loop"] = loop
+    for frame in frames:
+        frame.info = {key: value for key, value in frame.info.items() if key in KEPT_INFO}
+    output = io.BytesIO()
+    frames[0].save(output, format=image_format, **options)
+    path = PurePath(name)
+    if Image.registered_extensions().get(path.suffix.lower()) != image_format:
+        name = str(path.with_suffix(SUFFIXES[image_format]))
+    return name, ContentFile(output.getvalue())
+
+
+class CleanImageFieldFile(ImageFieldFile):
+    def save(self, name, content, save=True):
+        super().save(*cleaned(name, content), save=save)
+
+
+class CleanImageField(models.ImageField):
+    """An image field whose uploads are checked by content and stored without metadata."""
+
+    attr_class = CleanImageFieldFile
+    default_validators = [validate_image_upload]
+
+
+class RenditionsOnSave(Optimistic):
+    """Make renditions when the image is saved; if that fails, leave no files behind."""
+
+    def on_source_saved(self, file):
+        try:
+            super().on_source_saved(file)
+        except Exception:
+            delete_with_renditions(file.generator.source)
+            raise
+
+
+def delete_with_renditions(source):
+    for owner in type(source.instance).__mro__:
+        for descriptor in vars(owner).values():
+            if (
+                isinstance(descriptor, ImageSpecFileDescriptor)
+                and descriptor.source_field_name == source.field.attname
+            ):
+                rendition = getattr(source.instance, descriptor.attname)
+                rendition.storage.delete(rendition.name)
+    source.storage.delete(source.name)

@@ -201,11 +201,15 @@ SITE_TAGLINE = "Practitioner knowledge on competency-based education"
 # Uploads: refuse oversized files and decompression bombs before any processing.
 IMAGE_MAX_BYTES = int(os.environ.get("IMAGE_MAX_BYTES", 10 * 1024 * 1024))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 40_000_000))
+# Long enough for phone panoramas and scrolling screenshots; thinner strips show nothing in
+# the 16:9 and 1.91:1 crops of the renditions.
+IMAGE_MAX_ASPECT_RATIO = 20
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
-# Renditions are made once when an image is saved, never during a page request.
-IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "imagekit.cachefiles.strategies.Optimistic"
+# Renditions are made once when an image is saved, never during a page request; if that
+# fails, the image and its renditions are removed.
+IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "competencyworks.images.RenditionsOnSave"
 
 TAGGIT_CASE_INSENSITIVE = True
 
