@@ -174,3 +174,79 @@ def test_megabytes_without_a_share_line_are_refused_early(tmp_path):
     page = tmp_path / "notes.txt"
     page.write_text("A title\nMarch 1, 2018 by\n" + "a short line\n" * 200_000)
     fails(page, match=r"notes\.txt, line 1: more than 1,000,000 characters without a 'Print")
+
+
+# Bad input: a message naming the file, the database unchanged
+
+
+@pytest.mark.parametrize(
+    ("encoding", "mark"),
+    [
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+        ("utf-16-le", b""),
+        ("utf-16-be", b""),
+    ],
+    ids=["le-with-mark", "be-with-mark", "le-declared", "be-declared"],
+)
+def test_utf16_wordpress_exports_are_read(tmp_path, encoding, mark):
+    export = tmp_path / "export.xml"
+    text = wxr(item(7, "Ōtaki schools “report”", status="publish"), encoding="UTF-16")
+    export.write_bytes(mark + text.encode(encoding))
+    assert "created: 1" in run(export)
+    assert Post.objects.get().title == "Ōtaki schools “report”"
+
+
+def test_a_file_that_cannot_be_read_is_named(tmp_path):
+    for name, source_format in [("export.xml", "auto"), ("page.txt", "text"), ("wp.xml", "wxr")]:
+        unreadable = tmp_path / name
+        unreadable.symlink_to("/proc/self/mem")  # exists, but reading it fails (EIO)
+        before = counts()
+        with pytest.raises(CommandError, match=rf"{name}: cannot be read"):
+            run(unreadable, source_format=source_format)
+        assert counts() == before
+
+
+def test_binary_garbage_and_bad_text_bytes_name_file_and_line(tmp_path):
+    garbage = tmp_path / "garbage.bin"
+    garbage.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64)
+    fails(garbage, match=r"garbage\.bin, line 1: not UTF-8 text")
+    page = tmp_path / "page.txt"
+    page.write_bytes(entry("Café", 3).encode() + b"Caf\xe9\n" + entry("Later", 2).encode())
+    fails(page, match=r"page\.txt, line 9: not UTF-8 text")
+    nul = tmp_path / "nul.txt"
+    nul.write_bytes(entry("Fine", 3).encode() + b"Title\x00\x00 data\n")
+    fails(nul, match=r"nul\.txt, line 9: binary data")
+
+
+def test_over_long_fields_are_cut_to_fit_and_the_run_succeeds(tmp_path):
+    # As WordPress's importer does: long values are kept as far as the field goes.
+    export = tmp_path / "export.xml"
+    export.write_text(
+        wxr(
+            item(1, "T" * 400, slug="s" * 300, tags=["x" * 150], author="A" * 250),
+            item(2, "Long author again", author="A" * 250),
+        )
+    )
+    run(export)
+    post = Post.objects.get(pk=Post.objects.order_by("pk").first().pk)
+    assert len(post.title) == 300 and len(post.slug) <= 255
+    assert [len(name) for name in post.tags.names()] == [100]
+    assert Author.objects.count() == 1 and len(Author.objects.get().name) == 200
+    export.write_text(export.read_text().replace("Long author again", "Changed"))
+    run(export)
+    assert Author.objects.count() == 1
+
+
+def test_over_long_keys_from_the_source_still_import(tmp_path):
+    site = "https://example.org/" + "very-long-path/" * 30
+    export = tmp_path / "export.xml"
+    export.write_text(
+        wxr(item(10**40, "A post from a deep site")).replace("https://example.org/", site)
+    )
+    page = tmp_path / "listing.txt"
+    series = "This is the first in a three-part series on " + "Competency" * 40 + "."
+    page.write_text(entry("Part One", 3, series))
+    run(export, page)
+    assert Post.objects.count() == 2 and Series.objects.count() == 1
+    assert "created: 0, updated: 0, unchanged: 2" in run(export, page)

@@ -47,6 +47,21 @@ def numbered_slugs_in_use(base):
     return set(Post.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
 
 
+def fit_keys(record):
+    """Import keys as their columns (255 characters) hold them: a longer one ends in a hash of
+    the whole, so it stays unique and a re-run finds the same row."""
+    record.import_key = fitted_key(record.import_key)
+    if record.series:
+        record.series.key = fitted_key(record.series.key)
+
+
+def fitted_key(key, limit=255):
+    if len(key) <= limit:
+        return key
+    digest = hashlib.sha256(key.encode()).hexdigest()
+    return f"{key[: limit - len(digest) - 1]}#{digest}"
+
+
 def short_hash(text):
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
@@ -86,6 +101,8 @@ class Loader:
         self.counts["skipped"] += 1
 
     def load_batch(self, records):
+        for record in records:
+            fit_keys(record)
         keys = [record.import_key for record in records]
         found = Post.objects.filter(import_key__in=keys).select_related("section", "series")
         existing = {post.import_key: post for post in found}
@@ -245,11 +262,12 @@ class Loader:
         return tags
 
     def author(self, name):
-        key = name.strip().lower()
+        name = name.strip()[:200]  # as the field holds it, so a re-run finds the row
+        key = name.lower()
         if key not in self.authors:
             self.authors[key] = Author.objects.filter(
-                name__iexact=name.strip()
-            ).first() or Author.objects.create(name=name.strip()[:200])
+                name__iexact=name
+            ).first() or Author.objects.create(name=name)
         return self.authors[key]
 
     def tag(self, name):

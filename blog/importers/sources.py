@@ -1,6 +1,12 @@
 """Which parser reads a file: chosen by the caller or sniffed from its first bytes."""
 
+import codecs
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
 from itertools import islice
 from pathlib import Path
 
@@ -9,7 +15,6 @@ from blog.importers.records import ArchiveError
 
 FORMATS = ("auto", "text", "wxr")
 BATCH = 200
-QUEUE_BATCHES = 8
 
 
 def batched(items, size):
@@ -28,8 +33,16 @@ def check_path(path):
 
 
 def sniff(path):
-    with open(path, "rb") as source:
-        head = source.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    try:
+        with open(path, "rb") as source:
+            head = source.read(4096)
+    except OSError as error:
+        raise ArchiveError(path, f"cannot be read: {error.strerror or error}") from None
+    if head.startswith((codecs.BOM_UTF16_LE, b"<\x00")):  # UTF-16, with a mark or without
+        head = head.decode("utf-16-le", "replace").encode()
+    elif head.startswith((codecs.BOM_UTF16_BE, b"\x00<")):
+        head = head.decode("utf-16-be", "replace").encode()
+    head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"<?xml") or head.startswith(b"<rss") or b"<rss" in head[:1024]:
         return "wxr"
     return "text"
@@ -48,33 +61,59 @@ def records_from(path, *, source_format, time_zone):
 def in_parallel(path, parse, **options):
     """Run `parse` in a child process, so reading the XML and writing posts use two cores.
 
-    Records come over a bounded queue in batches: memory stays flat, and an ArchiveError
-    in the child is raised here, where the transaction can roll back.
+    Records come over a pipe in batches: memory stays flat, and an ArchiveError in the child
+    is raised here, where the transaction can roll back. The child is spawned, not forked,
+    so it never holds this process's database connection; it ends with this process, and
+    if it dies first the pipe closes and the run fails with a message instead of waiting.
     """
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue(maxsize=QUEUE_BATCHES)
-
-    def produce():
-        try:
-            for batch in batched(parse(path, **options), BATCH):
-                queue.put(("items", batch))
-            queue.put(("done", None))
-        except ArchiveError as error:
-            queue.put(("error", error))
-        except Exception as error:  # anything unexpected still names the file
-            queue.put(("error", ArchiveError(path, f"could not be read ({error!r})")))
-
-    child = context.Process(target=produce, daemon=True)
+    context = multiprocessing.get_context("spawn")
+    reader, writer = context.Pipe(duplex=False)
+    child = context.Process(
+        target=produce, args=(writer, os.getpid(), parse, path, options), daemon=True
+    )
     child.start()
+    writer.close()  # the child holds the only writing end now
     try:
         while True:
-            kind, payload = queue.get()
+            try:
+                kind, payload = reader.recv()
+            except EOFError:
+                child.join()
+                raise ArchiveError(
+                    path,
+                    "the WordPress file reader stopped unexpectedly while reading it "
+                    f"(exit code {child.exitcode}); was the machine out of memory?",
+                ) from None
             if kind == "error":
                 raise payload
             if kind == "done":
                 return
             yield from payload
     finally:
+        reader.close()
         if child.is_alive():
             child.terminate()
         child.join()
+
+
+def produce(writer, parent, parse, path, options):
+    """In the child: send batches of records, then ("done", None) or ("error", ArchiveError)."""
+    end_with_parent(parent)
+    with writer, contextlib.suppress(BrokenPipeError):  # the import has stopped listening
+        try:
+            for batch in batched(parse(path, **options), BATCH):
+                writer.send(("items", batch))
+            writer.send(("done", None))
+        except ArchiveError as error:
+            writer.send(("error", error))
+        except Exception as error:  # anything unexpected still names the file
+            writer.send(("error", ArchiveError(path, f"could not be read ({error!r})")))
+
+
+def end_with_parent(parent):
+    """Linux ends this process when the import is killed; elsewhere the next send fails."""
+    if sys.platform == "linux":
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the import ended before the signal was asked for
+        os._exit(1)

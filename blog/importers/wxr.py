@@ -303,66 +303,72 @@ class WxrFile:
         except OSError as exc:
             raise ArchiveError(self.path, f"cannot be read: {exc.strerror}") from None
         with raw:
-            stream = _Utf8Stream(raw, self.path)
-            builder = _ItemLines()
-            parser = DefusedXMLParser(
-                target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
-            )
-            builder.expat = parser.parser
-            depth, root, parent, channels, line = 0, None, None, 0, None
             try:
-                # The parser above is the one used; the flags repeat what it was built with.
-                events = iterparse(
-                    stream,
-                    events=("start", "end"),
-                    parser=parser,
-                    forbid_dtd=True,
-                    forbid_entities=True,
-                    forbid_external=True,
-                )
-                for event, element in events:
-                    if event == "start":
-                        depth += 1
-                        if depth == 1:
-                            root = element
-                            if element.tag != "rss":
-                                raise ArchiveError(
-                                    self.path,
-                                    f"not a WordPress export: the document is "
-                                    f"<{_split(element.tag)[1]}>, not an RSS (WXR) file",
-                                )
-                        elif depth == 2:
-                            parent = element
-                            channels += element.tag == "channel"
-                        if element.tag == "item":  # the builder noted its line, in step
-                            item_line = builder.lines.popleft()
-                            line = item_line if depth == 3 else line
-                        continue
-                    depth -= 1
-                    if depth == 2:
-                        if parent.tag == "channel" and element.tag == "item":
-                            yield "item", element, line
-                        elif parent.tag == "channel":
-                            yield "channel", element, None
-                        element.clear()
-                        del parent[:]
-                    elif depth == 1:
-                        element.clear()
-                        del root[:]
-            except ParseError as exc:
-                raise self._parse_error(exc, stream, root is not None) from None
-            except DTDForbidden:
-                raise ArchiveError(
-                    self.path,
-                    "the file has a DOCTYPE declaration, which WordPress exports never have; "
-                    "it was refused because a DOCTYPE can define entities that expand "
-                    "enormously or read other files",
-                    _line(parser),
-                ) from None
-            except DefusedXmlException:
-                raise ArchiveError(
-                    self.path, "the file declares or refers to XML entities", _line(parser)
-                ) from None
+                yield from self._events(raw)
+            except OSError as exc:  # a disk or network error part way through
+                raise ArchiveError(self.path, f"cannot be read: {exc.strerror or exc}") from None
+
+    def _events(self, raw):
+        stream = _Utf8Stream(raw, self.path)
+        builder = _ItemLines()
+        parser = DefusedXMLParser(
+            target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        builder.expat = parser.parser
+        depth, root, parent, channels, line = 0, None, None, 0, None
+        try:
+            # The parser above is the one used; the flags repeat what it was built with.
+            events = iterparse(
+                stream,
+                events=("start", "end"),
+                parser=parser,
+                forbid_dtd=True,
+                forbid_entities=True,
+                forbid_external=True,
+            )
+            for event, element in events:
+                if event == "start":
+                    depth += 1
+                    if depth == 1:
+                        root = element
+                        if element.tag != "rss":
+                            raise ArchiveError(
+                                self.path,
+                                f"not a WordPress export: the document is "
+                                f"<{_split(element.tag)[1]}>, not an RSS (WXR) file",
+                            )
+                    elif depth == 2:
+                        parent = element
+                        channels += element.tag == "channel"
+                    if element.tag == "item":  # the builder noted its line, in step
+                        item_line = builder.lines.popleft()
+                        line = item_line if depth == 3 else line
+                    continue
+                depth -= 1
+                if depth == 2:
+                    if parent.tag == "channel" and element.tag == "item":
+                        yield "item", element, line
+                    elif parent.tag == "channel":
+                        yield "channel", element, None
+                    element.clear()
+                    del parent[:]
+                elif depth == 1:
+                    element.clear()
+                    del root[:]
+        except ParseError as exc:
+            raise self._parse_error(exc, stream, root is not None) from None
+        except DTDForbidden:
+            raise ArchiveError(
+                self.path,
+                "the file has a DOCTYPE declaration, which WordPress exports never have; "
+                "it was refused because a DOCTYPE can define entities that expand "
+                "enormously or read other files",
+                _line(parser),
+            ) from None
+        except DefusedXmlException:
+            raise ArchiveError(
+                self.path, "the file declares or refers to XML entities", _line(parser)
+            ) from None
         if channels == 0:
             raise ArchiveError(self.path, "not a WordPress export: the RSS has no <channel>")
 
