@@ -7,12 +7,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from imagekit.models import ImageSpecField
-from imagekit.processors import ResizeToFill, ResizeToFit
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from competencyworks.html import excerpt, plain_text, sanitise
-from competencyworks.images import CleanImageField
+from competencyworks.images import CleanImageField, fill, fit
 from competencyworks.publishing import (
     Publishable,
     PublishedQuerySet,
@@ -231,24 +230,14 @@ class Post(Publishable):
     )
     image_caption = models.CharField(max_length=500, blank=True)
     image_credit = models.CharField(max_length=300, blank=True)
-    # Never enlarged, so making a rendition costs no more than the original's pixels.
     image_card = ImageSpecField(
-        source="image",
-        processors=[ResizeToFill(640, 360, upscale=False)],
-        format="JPEG",
-        options={"quality": 80},
+        source="image", processors=fill(640, 360), format="JPEG", options={"quality": 80}
     )
     image_large = ImageSpecField(
-        source="image",
-        processors=[ResizeToFit(1280, 1280, upscale=False)],
-        format="JPEG",
-        options={"quality": 85},
+        source="image", processors=fit(1280, 1280), format="JPEG", options={"quality": 85}
     )
     image_social = ImageSpecField(
-        source="image",
-        processors=[ResizeToFill(1200, 630, upscale=False)],
-        format="JPEG",
-        options={"quality": 85},
+        source="image", processors=fill(1200, 630), format="JPEG", options={"quality": 85}
     )
 
     series = models.ForeignKey(

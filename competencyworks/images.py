@@ -9,6 +9,7 @@ and its renditions if making them fails.
 import io
 import itertools
 import warnings
+from math import ceil
 from pathlib import PurePath
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.db.models.fields.files import ImageFieldFile
 from django.template.defaultfilters import filesizeformat
 from imagekit.cachefiles.strategies import Optimistic
 from imagekit.models.fields.utils import ImageSpecFileDescriptor
+from imagekit.processors import ResizeToFill, ResizeToFit
 from PIL import Image, ImageOps, ImageSequence
 
 # What browsers show everywhere; Pillow opens many more (EPS, PSD, TIFF, ICO...). Maps what
@@ -165,6 +167,33 @@ class CleanImageField(models.ImageField):
 
     attr_class = CleanImageFieldFile
     default_validators = [validate_image_upload]
+
+
+# Renditions never enlarge, so one costs no more than decoding its original.
+def fill(width, height):
+    """Processors for a rendition cropped to exactly this size, or smaller."""
+    return [DecodeSmaller(width, height, crop=True), ResizeToFill(width, height, upscale=False)]
+
+
+def fit(width, height):
+    """Processors for a rendition that fits inside this box, or is smaller."""
+    return [DecodeSmaller(width, height, crop=False), ResizeToFit(width, height, upscale=False)]
+
+
+class DecodeSmaller:
+    """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when that still covers the rendition."""
+
+    def __init__(self, width, height, crop):
+        self.width, self.height, self.crop = width, height, crop
+
+    def process(self, image):
+        width, height = self.width, self.height
+        if not self.crop:
+            # Only the fitted size is needed, not the whole box.
+            scale = min(width / image.width, height / image.height)
+            width, height = ceil(image.width * scale), ceil(image.height * scale)
+        image.draft(None, (width, height))
+        return image
 
 
 class RenditionsOnSave(Optimistic):

@@ -266,6 +266,27 @@ def test_renditions_never_enlarge_a_small_image(admin_client):
             assert made.size == (300, 200)
 
 
+@pytest.mark.parametrize(
+    ("size", "card", "large", "social"),
+    [
+        ((4000, 3000), (640, 360), (1280, 960), (1200, 630)),
+        ((1000, 20000), (640, 360), (64, 1280), (1000, 630)),
+    ],
+)
+def test_large_jpeg_renditions_have_their_sizes(admin_client, size, card, large, social):
+    # A large JPEG is decoded at a reduced scale for each rendition; the sizes must not change.
+    add_post(admin_client, upload(image_bytes(size=size, fmt="JPEG"), name="photo.jpg"))
+
+    post = Post.objects.get()
+    for rendition, expected in [
+        (post.image_card, card),
+        (post.image_large, large),
+        (post.image_social, social),
+    ]:
+        with Image.open(rendition.path) as made:
+            assert made.size == expected
+
+
 def test_failed_renditions_leave_no_files(admin_client, media_root, monkeypatch):
     def out_of_memory(processor, image):
         raise MemoryError
