@@ -3,7 +3,8 @@ from collections import Counter
 import django_filters
 from django import forms
 from django.utils.html import format_html, format_html_join
-from django.utils.text import slugify
+
+from competencyworks.converters import tag_slug
 
 TAG_MATCH = [("all", "all of these tags"), ("any", "any of these tags")]
 MAX_TAGS = 5
@@ -33,12 +34,13 @@ class TagListWidget(forms.Widget):
 
 
 class TagListField(forms.Field):
-    """Tags by slug or by name ("Family engagement" finds family-engagement)."""
+    """Tags by slug or by name ("Family engagement" finds family-engagement, "Educación"
+    finds educación): the slug a tag of that name gets."""
 
     widget = TagListWidget
 
     def to_python(self, value):
-        return [slug for slug in (slugify(tag)[:100] for tag in value or []) if slug]
+        return [tag_slug(tag) for tag in value or []]
 
     def has_changed(self, initial, data):
         return bool(self.to_python(data))

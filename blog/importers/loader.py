@@ -21,6 +21,7 @@ from competencyworks import search
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status, unique_slug
+from competencyworks.text import clean_fields, xml_text
 
 BATCH_SIZE = 500
 SLUG_TRIES = 9
@@ -163,6 +164,7 @@ class Loader:
         post.import_digest = digest
         post.series, post.series_part = self.place_in_series(post, record)
         post.prepare_content()
+        clean_fields(post)  # bulk writes skip the cleaning a save does
 
     def place_in_series(self, post, record):
         ref = record.series
@@ -262,6 +264,7 @@ class Loader:
         return tags
 
     def author(self, name):
+        name = xml_text(name)  # as a save stores it, so a re-run finds the row
         name = name.strip()[:200]  # as the field holds it, so a re-run finds the row
         key = name.lower()
         if key not in self.authors:
@@ -271,6 +274,7 @@ class Loader:
         return self.authors[key]
 
     def tag(self, name):
+        name = xml_text(name)  # as a save stores it, so a re-run finds the row
         key = name.strip().lower()[:100]
         if key not in self.tags:
             self.tags[key] = Tag.objects.filter(name__iexact=key).first() or Tag.objects.create(

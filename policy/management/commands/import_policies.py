@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from competencyworks.publishing import Status as Publishing
+from competencyworks.text import xml_text
 from policy.models import Kind, PolicyEntry, State, Status, Topic
 from policy.spreadsheet import SpreadsheetError, read_rows
 
@@ -59,7 +60,8 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: no such file")
         raw = path.read_bytes()
         try:
-            return raw.decode("utf-8-sig")
+            # Cleaned as a save would clean it, so re-importing the file changes nothing.
+            return xml_text(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as error:
             line = raw[: error.start].count(b"\n") + 1
             raise CommandError(f"{path.name}, line {line}: not UTF-8 text") from None
