@@ -1,11 +1,11 @@
 from django.conf import settings
-from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from taggit.models import Tag
 
 from blog.models import Author, Post, Section, Series, bylines_prefetch
+from competencyworks.feeds import AtomMixin, Feed
 
 FEED_LENGTH = 20
 
@@ -32,7 +32,7 @@ class PostFeed(Feed):
     def item_title(self, post):
         return post.title
 
-    def item_description(self, post):
+    def item_summary(self, post):
         return post.summary
 
     def item_pubdate(self, post):
@@ -48,11 +48,6 @@ class PostFeed(Feed):
         return [post.section.name, *(tag.name for tag in post.tags.all())]
 
 
-class AtomMixin:
-    feed_type = Atom1Feed
-    subtitle = PostFeed.description
-
-
 class SectionFeed(PostFeed):
     def get_object(self, request, slug):
         return get_object_or_404(Section, slug=slug)
@@ -61,9 +56,21 @@ class SectionFeed(PostFeed):
         return posts.filter(section=section)
 
 
-class TagFeed(PostFeed):
+class PublishedOnlyFeed(PostFeed):
+    """A tag's, author's or series' feed exists only while it has a published post, as its
+    page does: a draft's tags, byline or series stay unknown to readers."""
+
+    model = None
+
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        obj = get_object_or_404(self.model, slug=slug)
+        if not self.filter_posts(Post.objects.published(), obj).exists():
+            raise Http404(f"No published posts for this {self.model._meta.verbose_name}.")
+        return obj
+
+
+class TagFeed(PublishedOnlyFeed):
+    model = Tag
 
     def link(self, tag):
         return reverse("blog:tag", args=[tag.slug])
@@ -72,17 +79,15 @@ class TagFeed(PostFeed):
         return posts.filter(tags=tag)
 
 
-class AuthorFeed(PostFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+class AuthorFeed(PublishedOnlyFeed):
+    model = Author
 
     def filter_posts(self, posts, author):
         return posts.filter(bylines__author=author)
 
 
-class SeriesFeed(PostFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Series, slug=slug)
+class SeriesFeed(PublishedOnlyFeed):
+    model = Series
 
     def filter_posts(self, posts, series):
         return posts.filter(series=series)

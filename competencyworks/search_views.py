@@ -1,6 +1,3 @@
-import re
-
-from django.contrib.syndication.views import Feed
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
@@ -9,15 +6,10 @@ from django.views.generic import TemplateView
 from taggit.models import Tag
 
 from competencyworks import search
+from competencyworks.feeds import Feed
 from competencyworks.models import SearchDocument
 
 RESULTS_PER_PAGE = 20
-NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # not allowed in XML 1.0
-
-
-def xml_text(text):
-    """Text a feed can carry: control characters (which XML 1.0 forbids) become spaces."""
-    return NOT_XML.sub(" ", text or "")
 
 
 def search_options(request):
@@ -60,7 +52,7 @@ class SearchFeed(Feed):
         return search_options(request)
 
     def title(self, options):
-        return xml_text(f"CompetencyWorks search: {options[0][:100]}")
+        return f"CompetencyWorks search: {options[0][:100]}"
 
     def link(self, options):
         return "/search/"
@@ -72,10 +64,10 @@ class SearchFeed(Feed):
         return newest[:20]
 
     def item_title(self, hit):
-        return xml_text(f"{hit.document.title} ({hit.kind_label})")
+        return f"{hit.document.title} ({hit.kind_label})"
 
-    def item_description(self, hit):
-        return xml_text(hit.document.summary)
+    def item_summary(self, hit):
+        return hit.document.summary
 
     def item_link(self, hit):
         return hit.document.url

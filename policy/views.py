@@ -8,7 +8,6 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from time import monotonic, sleep
 
-from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.db.models import Model
 from django.http import HttpResponse, StreamingHttpResponse
@@ -16,7 +15,6 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.feedgenerator import Atom1Feed
 from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -25,6 +23,7 @@ from taggit.models import Tag
 from blog.models import Post
 from competencyworks.cache import ACCEPTS_GZIP, current_version
 from competencyworks.clients import client_ip
+from competencyworks.feeds import AtomMixin, Feed
 from competencyworks.views import PreviewMixin
 from policy import map as state_map
 from policy.filters import EntryFilter
@@ -347,7 +346,7 @@ class PolicyChangesFeed(Feed):
     def item_title(self, event):
         return f"{event.entry.state.name}: {event.entry.label} — {event.description}"
 
-    def item_description(self, event):
+    def item_summary(self, event):
         return event.entry.summary
 
     def item_link(self, event):
@@ -362,6 +361,5 @@ class PolicyChangesFeed(Feed):
         return timezone.make_aware(datetime.combine(event.date, time(12)))
 
 
-class AtomPolicyChangesFeed(PolicyChangesFeed):
-    feed_type = Atom1Feed
-    subtitle = PolicyChangesFeed.description
+class AtomPolicyChangesFeed(AtomMixin, PolicyChangesFeed):
+    pass

@@ -1,14 +1,13 @@
-from django.contrib.syndication.views import Feed
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
 from blog.models import Post
 from competencyworks import revisions
+from competencyworks.feeds import AtomMixin, Feed
 from competencyworks.views import PreviewMixin
 from wiki import markup
 from wiki.filters import ResourceFilter, facets
@@ -173,7 +172,7 @@ class ResourceFeed(Feed):
     def item_title(self, resource):
         return f"{resource.title} ({resource.get_kind_display()})"
 
-    def item_description(self, resource):
+    def item_summary(self, resource):
         return resource.summary
 
     def item_pubdate(self, resource):
@@ -183,6 +182,5 @@ class ResourceFeed(Feed):
         return [tag.name for tag in resource.tags.all()]
 
 
-class AtomResourceFeed(ResourceFeed):
-    feed_type = Atom1Feed
-    subtitle = ResourceFeed.description
+class AtomResourceFeed(AtomMixin, ResourceFeed):
+    pass
