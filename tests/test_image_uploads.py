@@ -107,13 +107,10 @@ def png_with_cut_pixel_data():
         kind = data[position + 4 : position + 8]
         chunks.append((kind, data[position + 8 : position + 8 + length]))
         position += 12 + length
+    header = [(kind, body) for kind, body in chunks if kind not in (b"IDAT", b"IEND")]
     pixels = b"".join(body for kind, body in chunks if kind == b"IDAT")
     rebuilt = data[:8]
-    for kind, body in chunks:
-        if kind == b"IDAT":
-            if pixels is None:
-                continue
-            body, pixels = pixels[: len(pixels) // 2], None
+    for kind, body in [*header, (b"IDAT", pixels[: len(pixels) // 2]), (b"IEND", b"")]:
         crc = zlib.crc32(kind + body)
         rebuilt += struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
     return rebuilt
