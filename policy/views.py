@@ -38,6 +38,7 @@ EXPORT_FIELDS = [
 ]  # fmt: skip
 EXPORT_CHUNK_ROWS = 2000
 EXPORT_CHUNK_BYTES = 64 * 1024
+EXPORT_GZIP_LEVEL = 6
 # Requests building (or waiting for) an export at once, across processes: the rest of the
 # workers keep serving pages.
 EXPORT_SLOTS = 2
@@ -179,13 +180,17 @@ class ExportView(View):
         # Like the page (FilterView is strict): an invalid filter matches nothing, so
         # "Download this list" never hands over more than the list showed.
         entries = filters.qs if filters.is_valid() else filters.queryset.none()
+        # reverse() once, not per row: it cost more than the rest of a row. Slugs need no
+        # quoting, so an entry's address is this prefix, its slug and a slash.
+        entry_url = request.build_absolute_uri(reverse("policy:entry", args=["0"]))[:-2]
         rows = (
-            self.row(request, entry)
+            self.row(entry_url, entry)
             for entry in entries.for_export().iterator(chunk_size=EXPORT_CHUNK_ROWS)
         )
         pieces = self.csv_lines(rows) if export_format == "csv" else self.json_chunks(rows)
         buffer = io.BytesIO()
-        with gzip.open(buffer, "wt", encoding="utf-8", newline="") as body:
+        # Level 6 (zlib's default) compresses about as well as 9 in a fraction of the time.
+        with gzip.open(buffer, "wt", EXPORT_GZIP_LEVEL, encoding="utf-8", newline="") as body:
             body.writelines(pieces)
         return buffer.getvalue()
 
@@ -207,7 +212,7 @@ class ExportView(View):
         response["Content-Disposition"] = f'attachment; filename="policy-entries.{export_format}"'
         return response
 
-    def row(self, request, entry):
+    def row(self, entry_url, entry):
         """An entry as exports show it, from a for_export() row."""
         return {
             "state": entry["state_code"],
@@ -223,7 +228,7 @@ class ExportView(View):
             },
             "topics": sorted(entry["topic_slugs"].split(",")) if entry["topic_slugs"] else [],
             "summary": entry["summary"],
-            "url": request.build_absolute_uri(reverse("policy:entry", args=[entry["slug"]])),
+            "url": f"{entry_url}{entry['slug']}/",
         }
 
     def csv_lines(self, rows):
