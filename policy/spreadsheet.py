@@ -11,6 +11,10 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from taggit.models import Tag
+
+from policy.models import PolicyEntry, Source
+
 REQUIRED = ("state", "title", "kind", "year", "status", "summary")
 KNOWN = (
     *REQUIRED, "identifier", "session", "introduced_on", "enacted_on", "effective_on",
@@ -18,6 +22,14 @@ KNOWN = (
 )  # fmt: skip
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y")
 FORMULA_MARK = ("'=", "'+", "'-", "'@")
+LIMITS = {  # what the columns hold; a longer cell is reported, never cut
+    "title": PolicyEntry._meta.get_field("title").max_length,
+    "identifier": PolicyEntry._meta.get_field("identifier").max_length,
+    "session": PolicyEntry._meta.get_field("session").max_length,
+    "source_url": Source._meta.get_field("url").max_length,
+    "source_title": Source._meta.get_field("title").max_length,
+}
+TAG_LIMIT = Tag._meta.get_field("name").max_length
 
 
 class SpreadsheetError(Exception):
@@ -69,6 +81,28 @@ def parse_date(value):
     raise ValueError(f"date {value!r} is not YYYY-MM-DD")
 
 
+def numbered(reader, problems):
+    """(row number, row) for each data row; a row the csv module cannot read ends the list
+    with a problem naming it."""
+    number = 1
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            problems.append(f"row {number}: {csv_problem(error)}")
+            return
+        yield number, row
+
+
+def csv_problem(error):
+    if "field larger than field limit" in str(error):
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return f"not readable as CSV ({error})"
+
+
 def cell(row, name):
     value = (row.get(name) or "").strip()
     # Undo the quote the export puts before text a spreadsheet would run as a formula.
@@ -81,7 +115,10 @@ def read_rows(text, *, states, kinds, statuses, topics):
     `states`: set of codes; `kinds`/`statuses`: choices; `topics`: {slug or lowercased name: slug}.
     """
     reader = csv.DictReader(io.StringIO(text))
-    header = [name.strip().lower() for name in reader.fieldnames or []]
+    try:
+        header = [name.strip().lower() for name in reader.fieldnames or []]
+    except csv.Error as error:
+        raise SpreadsheetError([f"row 1: {csv_problem(error)}"]) from None
     reader.fieldnames = header
     problems = []
     missing = [name for name in REQUIRED if name not in header]
@@ -91,7 +128,7 @@ def read_rows(text, *, states, kinds, statuses, topics):
     if unknown:
         problems.append(f"row 1: unknown column(s) ignored: {', '.join(unknown)}")
     rows = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in numbered(reader, problems):
         if not any((value or "").strip() for value in row.values() if isinstance(value, str)):
             continue
         errors = []
@@ -127,8 +164,14 @@ def read_rows(text, *, states, kinds, statuses, topics):
         for name in ("title", "summary"):
             if not cell(row, name):
                 errors.append(f"{name} is empty")
-        if len(cell(row, "title")) > 300:
-            errors.append("title is longer than 300 characters")
+        errors.extend(
+            f"{name} is longer than {limit} characters"
+            for name, limit in LIMITS.items()
+            if len(cell(row, name)) > limit
+        )
+        tags = [t.strip() for t in cell(row, "tags").split(";") if t.strip()]
+        if any(len(tag) > TAG_LIMIT for tag in tags):
+            errors.append(f"a tag is longer than {TAG_LIMIT} characters")
         source_url = cell(row, "source_url")
         if source_url and not source_url.startswith(("http://", "https://")):
             errors.append(f"source_url {source_url!r} is not a web address")
@@ -141,9 +184,9 @@ def read_rows(text, *, states, kinds, statuses, topics):
                 status=status, summary=cell(row, "summary"), identifier=cell(row, "identifier"),
                 session=cell(row, "session"),
                 topics=topic_slugs if "topics" in header else None,
-                tags=[t.strip() for t in cell(row, "tags").split(";") if t.strip()]
-                if "tags" in header else None,
-                source_url=source_url, source_title=cell(row, "source_title") or source_url,
+                tags=tags if "tags" in header else None,
+                source_url=source_url,
+                source_title=cell(row, "source_title") or source_url[: LIMITS["source_title"]],
                 **dates,
             )
         )  # fmt: skip

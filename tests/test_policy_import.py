@@ -82,6 +82,37 @@ def test_the_export_quote_before_formulas_is_undone():
     assert entry.title == "=Formula title"
 
 
+def test_a_cell_past_the_csv_limit_names_its_row():
+    huge = "x" * (csv.field_size_limit() + 1)
+    text = HEADER + IDAHO + f'OH,T,statute,,,2015,signed,,,"{huge}",,\n'
+    with pytest.raises(SpreadsheetError) as error:
+        read_rows(text, **LOOKUPS)
+    limit = f"{csv.field_size_limit():,}"
+    assert error.value.problems == [f"row 3: a cell is longer than {limit} characters"]
+
+
+@pytest.mark.parametrize(
+    ("cells", "problem"),
+    [
+        ({"identifier": "H" * 61}, "row 2: identifier is longer than 60 characters"),
+        ({"session": "2" * 41}, "row 2: session is longer than 40 characters"),
+        ({"title": "T" * 301}, "row 2: title is longer than 300 characters"),
+        ({"source_url": "https://x.example/" + "a" * 1000}, "row 2: source_url is longer"),
+        ({"tags": "short;" + "t" * 101}, "row 2: a tag is longer than 100 characters"),
+    ],
+)
+def test_cells_longer_than_their_columns_are_named(cells, problem):
+    row = {"state": "ID", "title": "T", "kind": "statute", "year": "2015", "status": "signed"}
+    row |= {"summary": "S", **cells}
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[*row])
+    writer.writeheader()
+    writer.writerow(row)
+    with pytest.raises(SpreadsheetError) as error:
+        read_rows(out.getvalue(), **LOOKUPS)
+    assert any(line.startswith(problem) for line in error.value.problems), error.value.problems
+
+
 @pytest.mark.django_db
 class TestCommand:
     def run(self, path, **options):
@@ -138,3 +169,26 @@ class TestCommand:
         text = b"".join(exported.streaming_content).decode()
         assert next(iter(csv.DictReader(io.StringIO(text))))["identifier"] == "HB 110"
         assert "unchanged: 1" in self.run(self.write(tmp_path, text, "export.csv"))
+
+    def test_a_huge_cell_stops_the_import_with_its_row(self, tmp_path):
+        huge = "x" * (csv.field_size_limit() + 1)
+        path = self.write(tmp_path, HEADER + IDAHO + f'OH,T,statute,,,2015,signed,,,"{huge}",,\n')
+        with pytest.raises(CommandError, match=r"nothing was imported\.\nrow 3: a cell is longer"):
+            self.run(path)
+        assert not PolicyEntry.objects.exists()
+
+    def test_over_long_cells_stop_the_import(self, tmp_path):
+        long_id = IDAHO.replace("HB 110", "HB " + "1" * 80)
+        path = self.write(tmp_path, HEADER + long_id)
+        with pytest.raises(CommandError, match="row 2: identifier is longer than 60 characters"):
+            self.run(path)
+        assert not PolicyEntry.objects.exists()
+
+    def test_files_that_cannot_be_read_are_named(self, tmp_path):
+        with pytest.raises(CommandError, match="is a directory"):
+            self.run(tmp_path)
+        unreadable = tmp_path / "entries.csv"
+        unreadable.symlink_to("/proc/self/mem")  # exists, but reading it fails (EIO)
+        with pytest.raises(CommandError, match=r"entries\.csv: cannot be read"):
+            self.run(unreadable)
+        assert not PolicyEntry.objects.exists()

@@ -56,9 +56,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"{prefix}{summary}"))
 
     def read(self, path):
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        raw = path.read_bytes()
+        if path.is_dir():
+            raise CommandError(f"{path}: is a directory; name the CSV file")
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise CommandError(f"{path}: no such file") from None
+        except OSError as error:
+            raise CommandError(f"{path}: cannot be read: {error.strerror or error}") from None
         try:
             # Cleaned as a save would clean it, so re-importing the file changes nothing.
             return xml_text(raw.decode("utf-8-sig"))
