@@ -264,8 +264,7 @@ class Loader:
         return tags
 
     def author(self, name):
-        name = xml_text(name)  # as a save stores it, so a re-run finds the row
-        name = name.strip()[:200]  # as the field holds it, so a re-run finds the row
+        name = xml_text(name).strip()[:200]  # as a save stores it, so a re-run finds the row
         key = name.lower()
         if key not in self.authors:
             self.authors[key] = Author.objects.filter(

@@ -111,7 +111,10 @@ def produce(writer, parent, parse, path, options):
 
 
 def end_with_parent(parent):
-    """Linux ends this process when the import is killed; elsewhere the next send fails."""
+    """Linux ends this process when the import is killed; elsewhere the next send fails.
+
+    Ctrl-C reaches the whole process group: the import stops this process itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == "linux":
         PR_SET_PDEATHSIG = 1
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
