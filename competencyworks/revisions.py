@@ -8,9 +8,18 @@ versions, and knowing which version an editor started from.
 import difflib
 import re
 
-from django.db.models import DateTimeField, JSONField, OuterRef, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    JSONField,
+    Q,
+    Value,
+    Window,
+)
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast, Coalesce, Lead
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from reversion.models import Version
@@ -32,27 +41,31 @@ def public_versions_of(obj):
     A version was public if it was saved as published and its publish time came before the
     next version replaced it (or before now, for the latest). django-reversion dates a
     revision when the save began, so "published now" is later than its own revision.
-    The database reads both fields from each version's stored JSON: one query however
-    long the history is.
+    The database reads both fields from each version's stored JSON and finds each next
+    version in one pass: one query, linear in the length of the history.
     """
     versions = Version.objects.get_for_object(obj)
-    replaced_at = versions.filter(pk__gt=OuterRef("pk")).order_by("pk")
-    visible_until = Coalesce(
-        Subquery(replaced_at.values("revision__date_created")[:1]),
+    replaced_at = Coalesce(
+        Window(Lead("revision__date_created"), order_by=F("pk").asc()),
         Value(timezone.now()),
         output_field=DateTimeField(),
     )
-    return (
-        versions
-        # django-reversion stores [{"model", "pk", "fields": {...}}]; 0 is the array index.
-        .alias(saved=Cast("serialized_data", JSONField()))
-        .alias(saved_publish_at=Cast(KT("saved__0__fields__publish_at"), DateTimeField()))
-        .filter(
-            saved__0__fields__status=Status.PUBLISHED,
-            saved_publish_at__lte=Cast(visible_until, DateTimeField()),
-        )
-        .select_related("revision")
+    # django-reversion stores [{"model", "pk", "fields": {...}}]; 0 is the array index.
+    saved = Cast("serialized_data", JSONField())
+    publish_at = Cast(KT("saved__0__fields__publish_at"), DateTimeField())
+    # One expression, so the database judges each version against the whole history.
+    was_public = ExpressionWrapper(
+        Q(saved__0__fields__status=Status.PUBLISHED)
+        & Q(saved_publish_at__lte=Cast(replaced_at, DateTimeField())),
+        output_field=BooleanField(),
     )
+    public_ids = (
+        versions.alias(saved=saved, saved_publish_at=publish_at)
+        .annotate(was_public=was_public)
+        .filter(was_public=True)
+        .values("pk")
+    )
+    return versions.filter(pk__in=public_ids).select_related("revision")
 
 
 def latest_version_id(obj):

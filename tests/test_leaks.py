@@ -112,6 +112,30 @@ def test_a_version_saved_while_scheduled_is_not_public_history(client, editor_cl
     assert len(response.context["versions"]) == 2
 
 
+def test_a_scheduled_version_hidden_before_its_time_never_counts_as_public(client):
+    """Scheduled for day 3, made private on day 2, published again on day 4: the scheduled
+    text never went live, whatever came after."""
+    start = timezone.now() - timedelta(days=10)
+    page = PageFactory.build(title="Competency-based diplomas", publish_at=start)
+
+    def save_on(day, **fields):
+        for name, value in fields.items():
+            setattr(page, name, value)
+        with reversion.create_revision():
+            reversion.set_date_created(start + timedelta(days=day))
+            page.save()
+        return version_ids(page)[0]
+
+    first = save_on(0, body="Public.")
+    scheduled = save_on(1, body=f"{SECRET}.", publish_at=start + timedelta(days=3))
+    save_on(2, status=Status.PRIVATE)
+    last = save_on(4, status=Status.PUBLISHED, publish_at=start + timedelta(days=4))
+    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    assert [version.pk for version in response.context["versions"]] == [last, first]
+    compare = {"from": first, "to": scheduled}
+    assert client.get(f"/wiki/pages/{page.slug}/compare/", compare).status_code == 404
+
+
 @pytest.mark.parametrize("hidden", ["draft", "private"])
 @pytest.mark.parametrize("side", ["from", "to"])
 def test_compare_with_an_unpublished_version_is_404(client, mixed_history, hidden, side):
