@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from reversion.admin import VersionAdmin
+from taggit.forms import TagField
 from taggit.models import Tag
 
 from competencyworks import revisions
@@ -32,6 +33,21 @@ class StampedAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class BoundedTagField(TagField):
+    """The tag box, refusing a tag longer than a tag's name may be (else a database error)."""
+
+    def clean(self, value):
+        names = super().clean(value)
+        limit = Tag._meta.get_field("name").max_length
+        if too_long := [name for name in names if len(name) > limit]:
+            raise ValidationError(
+                "Each tag can have at most %(limit)s characters; “%(tag)s…” has %(length)s.",
+                code="tag_too_long",
+                params={"limit": limit, "tag": too_long[0][:30], "length": len(too_long[0])},
+            )
+        return names
 
 
 class TagSuggestMixin:
@@ -61,6 +77,7 @@ class TagSuggestMixin:
             opts = self.model._meta
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_tag_suggestions")
             kwargs["widget"] = TagSuggestWidget(suggest_url=url)
+            kwargs["form_class"] = BoundedTagField
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

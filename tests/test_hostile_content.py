@@ -358,3 +358,30 @@ def test_feeds_of_unpublished_tags_authors_and_series_are_not_found(
     draft.save()
     response = client.get(f"/blog/{kind}/{slug}/{suffix}")
     assert [title for title, _ in feed_items(parse_feed(response))] == [draft.title]
+
+
+def test_long_tag_names_get_distinct_slugs_that_fit_their_column(client):
+    # "㎒" slugifies to "mhz": 99 of them make a 297-character slug from a 100-character name.
+    posts = [PostFactory(tags=[f"{'㎒' * 99}{n}"]) for n in range(3)]
+    slugs = {post.tags.get().slug for post in posts}
+    assert len(slugs) == 3 and all(len(slug) <= 100 for slug in slugs)
+    for slug in slugs:
+        assert client.get(reverse("blog:tag", args=[slug])).status_code == 200
+
+
+def test_a_replaced_slug_already_taken_is_numbered():
+    Tag.objects.create(name="Family engagement")
+    tag = Tag.objects.create(name="Family  engagement!", slug="family engagement")
+    assert tag.slug == "family-engagement-2"
+
+
+def test_a_tag_longer_than_a_tag_name_is_a_form_error_in_the_admin(editor_client):
+    post = PostFactory(title="Mastery in practice")
+    data = post_form_data(
+        post.section, title=post.title, slug=post.slug, status=Status.PUBLISHED,
+        tags="a" * 101,
+    )  # fmt: skip
+    response = editor_client.post(post_change_url(post), data)
+    assert response.status_code == 200
+    assert "100 characters" in response.content.decode()
+    assert not Tag.objects.filter(name__startswith="aaa").exists()

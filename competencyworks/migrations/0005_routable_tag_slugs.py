@@ -3,19 +3,16 @@ characters no tag URL accepts get the slug a new tag of that name would get."""
 
 from django.db import migrations
 
-from competencyworks.converters import ROUTABLE, tag_slug
+from competencyworks.converters import is_routable, unique_tag_slug
 
 
 def repair_tag_slugs(apps, schema_editor):
     Tag = apps.get_model("taggit", "Tag")
     taken = set(Tag.objects.values_list("slug", flat=True))
     for tag in Tag.objects.order_by("pk"):
-        if ROUTABLE.fullmatch(tag.slug):
+        if is_routable(tag.slug):
             continue
-        base = candidate = tag_slug(tag.name)
-        number = 2
-        while candidate in taken:
-            candidate, number = f"{base}-{number}", number + 1
+        candidate = unique_tag_slug(tag.name, taken)
         taken.discard(tag.slug)
         taken.add(candidate)
         tag.slug = candidate
