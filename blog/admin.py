@@ -37,6 +37,12 @@ class AuthorAdmin(StampedAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
 
+    def get_list_display(self, request):
+        # Only superusers see every account; an editor's list names none.
+        if request.user.is_superuser:
+            return self.list_display
+        return [name for name in self.list_display if name != "user"]
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if "user" in form.base_fields:

@@ -299,3 +299,11 @@ def test_superusers_link_authors_to_active_staff_only(admin_client, admin_user, 
     data["user"] = accounts["staff"].pk
     assert admin_client.post("/admin/blog/author/add/", data).status_code == 302
     assert Author.objects.get(name="Amy").user == accounts["staff"]
+
+
+def test_the_author_list_names_accounts_to_superusers_only(editor_client, admin_client, accounts):
+    AuthorFactory(name="Jo March", user=accounts["staff"])
+    assert (
+        accounts["staff"].username not in editor_client.get("/admin/blog/author/").content.decode()
+    )
+    assert accounts["staff"].username in admin_client.get("/admin/blog/author/").content.decode()
