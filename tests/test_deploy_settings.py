@@ -16,8 +16,10 @@ STRONG_KEY = "q8Vd2-mX0rTb7Lw_Zf4kNc1Hs9PyGe3JuAo6RiMt5lEzWxQaBvDnKpYhSgCjFu"
 
 def production_env(tmp_path, **overrides):
     """The environment of a production process on a SQLite file in tmp_path."""
+    # The browser tests' Playwright set-up allows async-unsafe calls; production never does.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DJANGO_SETTINGS_MODULE": "competencyworks.settings",
         "DEBUG": "0",
         "SECRET_KEY": STRONG_KEY,
