@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from policy import views
+from policy import exports
 from policy.models import Topic
 from tests.test_policy_pages import PolicyEntryFactory, state
 
@@ -151,8 +151,8 @@ def test_gzip_readers_get_the_stored_body_and_others_plain_text(client):
 
 
 def all_slots_taken(stack):
-    for _ in range(views.EXPORT_SLOTS):
-        assert stack.enter_context(views.taken_slot(views.export_slot_names()))
+    for _ in range(exports.EXPORT_SLOTS):
+        assert stack.enter_context(exports.taken_slot(exports.export_slot_names()))
 
 
 def test_when_exports_are_busy_the_reader_is_told_to_retry_and_the_site_answers(client):
@@ -176,7 +176,7 @@ def test_when_exports_are_busy_the_reader_is_told_to_retry_and_the_site_answers(
 def test_one_client_builds_one_export_at_a_time(client):
     make_entries(3)
 
-    with views.taken_slot(views.client_slot_names("127.0.0.1")):
+    with exports.taken_slot(exports.client_slot_names("127.0.0.1")):
         mine = client.get("/policy/export.csv")
         someone_else = client.get("/policy/export.csv?state=ID", REMOTE_ADDR="10.0.0.7")
 
@@ -192,15 +192,15 @@ def test_a_second_reader_waits_for_the_export_being_built_instead_of_building_it
 ):
     make_entries(3)
     builds, started, release = [], threading.Event(), threading.Event()
-    build = views.ExportView.build
+    build = exports.build
 
-    def slow_build(self, *args):
+    def slow_build(*args):
         builds.append(args)
         started.set()
         assert release.wait(5)
-        return build(self, *args)
+        return build(*args)
 
-    monkeypatch.setattr(views.ExportView, "build", slow_build)
+    monkeypatch.setattr(exports, "build", slow_build)
     bodies = {}
 
     def first_reader():
