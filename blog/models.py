@@ -334,3 +334,21 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.post}"
+
+
+class ImportedMedia(models.Model):
+    """An image an import downloaded from the old site, stored as the site's own.
+
+    Imported featured images and body images point at `file`; a re-import finds the old
+    address here, so each image is downloaded once however often the archive is imported.
+    """
+
+    source_url = models.URLField("address at the old site", max_length=2000, unique=True)
+    file = models.FileField(upload_to="blog/imported/%Y/%m/", max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "imported media"
+
+    def __str__(self):
+        return self.source_url

@@ -207,13 +207,18 @@ class RenditionsOnSave(Optimistic):
             raise
 
 
-def delete_with_renditions(source):
+def renditions(source):
+    """The rendition files (ImageSpecFields) made from an image field's file."""
     for owner in type(source.instance).__mro__:
         for descriptor in vars(owner).values():
             if (
                 isinstance(descriptor, ImageSpecFileDescriptor)
                 and descriptor.source_field_name == source.field.attname
             ):
-                rendition = getattr(source.instance, descriptor.attname)
-                rendition.storage.delete(rendition.name)
+                yield getattr(source.instance, descriptor.attname)
+
+
+def delete_with_renditions(source):
+    for rendition in renditions(source):
+        rendition.storage.delete(rendition.name)
     source.storage.delete(source.name)

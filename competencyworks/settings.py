@@ -191,7 +191,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Anonymous pages are cached until content changes (competencyworks.cache), at most this long.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600))
 
-# check_links fetches only public addresses; comma-separated networks (CIDR) it may fetch too.
+# check_links and import_archive's image downloads fetch only public addresses;
+# comma-separated networks (CIDR) they may fetch too.
 LINK_CHECK_ALLOWED_NETWORKS = env_list("LINK_CHECK_ALLOWED_NETWORKS", "")
 
 # Site identity, used in feeds, Open Graph and the page chrome.

@@ -117,7 +117,7 @@ def check_url(client, url):
             # Many servers refuse or mishandle HEAD: ask again with a GET.
             status = _final_status(client, "GET", url)
     except Exception as exc:  # any failure is this link's result, not the whole run's
-        return LinkResult(ok=False, error=_describe(exc, client)[:ERROR_LENGTH])
+        return LinkResult(ok=False, error=describe_failure(exc, client)[:ERROR_LENGTH])
     if status < 400:
         return LinkResult(ok=True, status_code=status)
     return LinkResult(ok=False, status_code=status, error=_status_text(status))
@@ -183,7 +183,7 @@ def _status_text(status):
         return f"HTTP {status}"
 
 
-def _describe(exc, client):
+def describe_failure(exc, client):
     """A short, readable reason for a failed request."""
     if isinstance(exc, Unchecked):
         return str(exc)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
+from blog.importers.media import MediaImporter
 from blog.models import Author, Byline, Post, Section, Series
 from blog.signals import posts_imported
 from competencyworks import search
@@ -28,7 +29,8 @@ SLUG_TRIES = 9
 POST_FIELDS = [
     "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
-    "excerpt_only", "image_alt", "image_caption", "image_source_url", "import_digest",
+    "excerpt_only", "image", "image_width", "image_height", "image_alt", "image_caption",
+    "image_source_url", "import_digest",
 ]  # fmt: skip
 
 
@@ -72,9 +74,10 @@ class Loader:
     stays near flat however large the export; report entries go to `on_post` as they come.
     """
 
-    def __init__(self, default_section, on_post=None):
+    def __init__(self, default_section, on_post=None, media=None):
         self.default_section = default_section
         self.on_post = on_post
+        self.media = media or MediaImporter(fetch=False)
         self.sections = {section.slug: section for section in Section.objects.all()}
         self.post_type = ContentType.objects.get_for_model(Post)
         self.series = {}  # import key -> Series
@@ -108,6 +111,7 @@ class Loader:
         found = Post.objects.filter(import_key__in=keys).select_related("section", "series")
         existing = {post.import_key: post for post in found}
         changed = []  # (post, record, address before the change or None)
+        unchanged = []  # (post, record)
         for record in records:
             key_hash = short_hash(record.import_key)
             if key_hash in self.seen_keys:
@@ -117,13 +121,14 @@ class Loader:
             digest = record.digest()
             post = existing.get(record.import_key)
             if post is not None and post.import_digest == digest:
-                self.remember(post, record, "unchanged")
+                unchanged.append((post, record))
                 continue
             old_url = post.get_absolute_url() if post is not None and post.is_public else None
             post = post or Post(import_key=record.import_key)
             self.fill(post, record, digest)
             changed.append((post, record, old_url))
         self.assign_slugs([(post, record) for post, record, _ in changed])
+        changed += self.add_images(changed, unchanged)
         new_posts = [post for post, _, _ in changed if post.pk is None]
         updated_posts = [post for post, _, _ in changed if post.pk is not None]
         Post.objects.bulk_create(new_posts)
@@ -141,6 +146,21 @@ class Loader:
             action = "created" if id(post) in created else "updated"
             self.remember(post, record, action, urls[id(post)])
             self.written_ids.append(post.pk)
+
+    def add_images(self, changed, unchanged):
+        """Point posts at stored copies of their images, downloading what is new. Returns
+        the unchanged posts this changed: their images could not be had on an earlier run."""
+        pairs = [(post, record) for post, record, _ in changed] + unchanged
+        self.media.store([(post, record.old_link) for post, record in pairs])
+        for post, record, _ in changed:
+            self.media.apply(post, record.old_link)
+        now_changed = []
+        for post, record in unchanged:
+            if self.media.apply(post, record.old_link):
+                now_changed.append((post, record, None))
+            else:
+                self.remember(post, record, "unchanged")
+        return now_changed
 
     def fill(self, post, record, digest):
         post.section = self.sections.get(record.section) or self.default_section
@@ -303,6 +323,7 @@ class Loader:
             self.counts["redirects"] += len(moves)
 
     def remember(self, post, record, action, url=None):
+        images = self.media.report(post)
         self.counts[action] += 1
         self.counts["warnings"] += len(record.warnings)
         if record.old_link:
@@ -332,6 +353,7 @@ class Loader:
                 "caption": post.image_caption or None,
                 "tags": list(dict.fromkeys(record.tags)),
                 "comments": record.comment_count,
+                "images": images,
                 "warnings": list(record.warnings),
             }
         )
@@ -380,4 +402,4 @@ class Loader:
                 "redirects",
                 "links_rewritten",
             )
-        }
+        } | self.media.summary()

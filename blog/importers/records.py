@@ -47,7 +47,7 @@ class PostRecord:
     excerpt_only: bool = False
     image_alt: str = ""
     caption: str = ""
-    image_url: str = ""  # featured image at the old site; files are not fetched
+    image_url: str = ""  # featured image at the old site; the loader may fetch it
     slug: str = ""  # wanted slug (WordPress post_name); the loader keeps it unique
     old_paths: list[str] = field(default_factory=list)  # old addresses that should redirect
     old_link: str = ""  # the old permalink, for rewriting links between imported posts

@@ -1,7 +1,9 @@
 """The --report file, written as posts are imported so a large run keeps memory flat.
 
-{"posts": [{…}, …], "skipped": [{…}], "summary": {…}}, one post object per record in
-source order, dates in ISO 8601.
+{"posts": [{…}, …], "skipped": [{…}], "images_elsewhere": [{…}], "summary": {…}}, one post
+object per record in source order, dates in ISO 8601. Each post lists its images: those
+stored on this site and those still at another address, with why; "images_elsewhere" repeats
+the posts that have any of the latter, which show broken images until they are stored.
 """
 
 import json
@@ -13,15 +15,22 @@ class JsonReport:
         self.file = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed in finish/discard
         self.file.write('{"posts": [')
         self.count = 0
+        self.images_elsewhere = []
 
     def add(self, entry):
         separator = ",\n  " if self.count else "\n  "
         self.file.write(separator + json.dumps(entry, ensure_ascii=False))
         self.count += 1
+        if elsewhere := entry["images"]["elsewhere"]:
+            self.images_elsewhere.append(
+                {"title": entry["title"], "url": entry["url"], "images": elsewhere}
+            )
 
     def finish(self, skipped, summary):
         self.file.write("\n],\n")
         self.file.write(f'"skipped": {json.dumps(skipped, ensure_ascii=False, indent=2)},\n')
+        elsewhere = json.dumps(self.images_elsewhere, ensure_ascii=False, indent=2)
+        self.file.write(f'"images_elsewhere": {elsewhere},\n')
         self.file.write(f'"summary": {json.dumps(summary, indent=2)}\n}}\n')
         self.file.close()
 

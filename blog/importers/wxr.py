@@ -18,7 +18,7 @@ match its declared encoding is refused with the line of the first bad byte.
 
 Only posts are imported. Bodies go through ``autop`` (WordPress's ``wpautop``, simplified)
 unless they are block-editor content, ``[caption]`` shortcodes become ``<figure>`` elements,
-other shortcodes are left as text with a warning, and images are never downloaded.
+other shortcodes are left as text with a warning; downloading images is the loader's job.
 
     wxr = WxrFile("export.xml", time_zone="America/New_York")
     for record in wxr.records():
@@ -289,7 +289,6 @@ class WxrFile:
             record.warnings.append(f"featured image (attachment {thumbnail}) is not in the export")
             return
         record.image_url, record.image_alt, record.caption = self.attachments[thumbnail]
-        record.warnings.append(f"featured image not downloaded: {record.image_url}")
 
     # Streaming.
 

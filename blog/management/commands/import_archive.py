@@ -1,5 +1,6 @@
 import sys
 import time
+from argparse import BooleanOptionalAction
 from pathlib import Path
 
 from django.conf import settings
@@ -8,6 +9,7 @@ from django.db import transaction
 from tqdm import tqdm
 
 from blog.importers.loader import Loader
+from blog.importers.media import MediaImporter
 from blog.importers.records import ArchiveError, PostRecord
 from blog.importers.report import JsonReport
 from blog.importers.sources import FORMATS, check_path, records_from
@@ -31,8 +33,14 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="report everything, write nothing"
         )
         parser.add_argument("--report", type=Path, help="write a JSON report to this file")
+        parser.add_argument(
+            "--media",
+            action=BooleanOptionalAction,
+            help="download featured and body images and store them on this site "
+            "(default: when the old site answers); --no-media keeps the old addresses",
+        )
 
-    def handle(self, *args, paths, source_format, section, dry_run, report, **options):
+    def handle(self, *args, paths, source_format, section, dry_run, report, media, **options):
         default_section = Section.objects.filter(slug=section).first()
         if default_section is None:
             known = ", ".join(Section.objects.values_list("slug", flat=True))
@@ -43,9 +51,16 @@ class Command(BaseCommand):
             for path in paths:
                 check_path(path)
             json_report = JsonReport(report) if report else None
-            loader = Loader(default_section, on_post=self.reporter(json_report, verbosity))
-            started = time.perf_counter()
-            self.run(loader, paths, source_format, dry_run, verbosity)
+            # Files written by a run that fails or is a dry run are removed when it ends.
+            with MediaImporter(
+                media, allowed_networks=settings.LINK_CHECK_ALLOWED_NETWORKS
+            ) as images:
+                on_post = self.reporter(json_report, verbosity)
+                loader = Loader(default_section, on_post=on_post, media=images)
+                started = time.perf_counter()
+                self.run(loader, paths, source_format, dry_run, verbosity)
+                if dry_run:
+                    images.discard()
         except ArchiveError as error:
             if json_report:
                 json_report.discard()
@@ -55,6 +70,7 @@ class Command(BaseCommand):
         if json_report:
             json_report.finish(loader.skipped, summary)
         self.print_summary(summary, dry_run)
+        self.print_images_elsewhere(summary, report)
 
     def reporter(self, json_report, verbosity):
         def on_post(entry):
@@ -63,6 +79,12 @@ class Command(BaseCommand):
             if verbosity > 1:
                 for warning in entry["warnings"]:
                     self.stdout.write(self.style.WARNING(f"{entry['source']}: {warning}"))
+                for image in entry["images"]["elsewhere"]:
+                    self.stdout.write(
+                        self.style.WARNING(
+                            f"{entry['source']}: image still at {image['url']}: {image['reason']}"
+                        )
+                    )
 
         return on_post if json_report or verbosity > 1 else None
 
@@ -94,3 +116,14 @@ class Command(BaseCommand):
             line += f" ({read / summary['seconds']:.0f} posts/s)"
         prefix = "Dry run (nothing written). " if dry_run else ""
         self.stdout.write(self.style.SUCCESS(f"{prefix}{line}"))
+
+    def print_images_elsewhere(self, summary, report):
+        posts = summary["posts_with_images_elsewhere"]
+        if posts:
+            where = "the report lists them" if report else "--report FILE.json lists them"
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{posts} post(s) still show images from other sites, which the site's "
+                    f"pages do not load; {where}."
+                )
+            )
