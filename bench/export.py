@@ -40,7 +40,7 @@ SEED_CODE = """
 import random
 from datetime import date, timedelta
 from django.utils import timezone
-from competencyworks import cache
+from competencyworks import pagecache
 from policy.models import PolicyEntry, State, Topic
 
 count = {count}
@@ -65,7 +65,7 @@ for start in range(0, count, 2000):
         Through(policyentry_id=entry.pk, topic_id=topic.pk)
         for entry in entries for topic in rng.sample(topics, rng.randint(1, 3))
     ])
-cache.content_changed()
+pagecache.content_changed()
 print(PolicyEntry.objects.count(), "entries")
 """
 

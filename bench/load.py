@@ -16,7 +16,7 @@ gunicorn.conf.py`, DEBUG=0, HTTPS=0, WhiteNoise), one server at a time on a free
 
   uncached  PAGE_CACHE_SECONDS=0: every request renders the page;
   cached    PAGE_CACHE_SECONDS=600, each page warmed first: anonymous requests are
-            answered from competencyworks.cache (X-Cache: hit);
+            answered from competencyworks.pagecache (X-Cache: hit);
   static    on the cached server, the home page's HTML saved once as
             STATIC_ROOT/bench-static-home.html, with a gzip copy beside it (.html.gz),
             and served by WhiteNoise: the ceiling for a page that Django does not

@@ -87,3 +87,18 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.title}"
+
+
+class ContentVersion(models.Model):
+    """One row: the version of the public content, which every cached page's key includes.
+
+    Kept in the database so that every app process, whatever its cache backend, agrees on it;
+    competencyworks.pagecache changes it whenever public content changes.
+    """
+
+    ROW = 1
+
+    version = models.BigIntegerField()
+
+    def __str__(self):
+        return str(self.version)

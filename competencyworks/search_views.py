@@ -10,6 +10,7 @@ from competencyworks.feeds import Feed
 from competencyworks.models import SearchDocument
 
 RESULTS_PER_PAGE = 20
+SEARCH_PARAMS = ["q", "type", "tag", "match"]  # what search_options reads
 
 
 def search_options(request):
@@ -22,6 +23,7 @@ def search_options(request):
 
 class SearchView(TemplateView):
     template_name = "search/results.html"
+    page_cache_params = [*SEARCH_PARAMS, "page"]
 
     def get_context_data(self, **kwargs):
         text, kinds, tags, match_all = search_options(self.request)
@@ -47,6 +49,7 @@ class SearchFeed(Feed):
     """Newest items matching a search, so readers can follow a topic across the site."""
 
     description = "New posts, resources, wiki pages and policy entries matching a search."
+    page_cache_params = SEARCH_PARAMS
 
     def get_object(self, request):
         return search_options(request)
@@ -99,6 +102,7 @@ class TagView(TemplateView):
     """Everything with one tag, across the blog, the wiki and the policy tracker."""
 
     template_name = "search/tag.html"
+    page_cache_params = ["page"]
 
     def get_context_data(self, **kwargs):
         tag = get_object_or_404(Tag, slug=self.kwargs["slug"])

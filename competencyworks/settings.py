@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "competencyworks.middleware.RejectNulBytesMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "competencyworks.cache.PageCacheMiddleware",
+    "competencyworks.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,9 +151,14 @@ if os.environ.get("REDIS_URL"):
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "cw",
+            # A Redis that stops answering costs a page a fraction of a second, after which
+            # pages are served uncached for a while (competencyworks.pagecache.store).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
         }
     }
 else:
+    # Each process caches pages in its own memory (at most 300, Django's default), keyed by
+    # the content version all processes share through the database.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,7 +193,8 @@ STORAGES = {
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Anonymous pages are cached until content changes (competencyworks.cache), at most this long.
+# Anonymous pages are cached until content changes (competencyworks.pagecache), for at most
+# this long.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600))
 
 # check_links and import_archive's image downloads fetch only public addresses;

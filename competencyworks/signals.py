@@ -5,7 +5,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from taggit.models import TaggedItem
 
 from blog.signals import posts_imported
-from competencyworks import cache as page_cache
+from competencyworks import pagecache as page_cache
 from competencyworks import search
 from competencyworks.models import SearchDocument
 

@@ -1,4 +1,3 @@
-from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.templatetags.static import static
@@ -8,6 +7,7 @@ from django.views import View
 from django.views.generic import RedirectView, TemplateView
 
 from blog.models import Post, Series
+from competencyworks.pagecache import store
 from wiki.models import Resource
 
 POSTS_PER_SECTION = 4
@@ -27,23 +27,20 @@ class HomeView(TemplateView):
 
 
 class HealthView(View):
-    """For load balancers and monitoring: 200 when the database and cache answer, else 503."""
+    """For load balancers and monitoring: 200 while the database answers, else 503.
+
+    Without the cache pages are served uncached, slower but correct, so an unreachable cache
+    reports "degraded" and the instance stays in service.
+    """
 
     def get(self, request):
-        checks = {"database": "ok", "cache": "ok"}
+        checks = {"database": "ok", "cache": "ok" if store.reachable() else "degraded"}
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
         except DatabaseError as error:
             checks["database"] = f"error: {error.__class__.__name__}"
-        try:
-            cache.set("healthz", "1", 5)
-            if cache.get("healthz") != "1":
-                checks["cache"] = "error: value not kept"
-        except Exception as error:  # any cache backend failure means "not healthy"
-            checks["cache"] = f"error: {error.__class__.__name__}"
-        healthy = all(value == "ok" for value in checks.values())
-        response = JsonResponse(checks, status=200 if healthy else 503)
+        response = JsonResponse(checks, status=200 if checks["database"] == "ok" else 503)
         add_never_cache_headers(response)
         return response
 

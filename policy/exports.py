@@ -15,7 +15,7 @@ from django.db.models import Model
 from django.http import HttpResponse
 from django.urls import reverse
 
-from competencyworks.cache import current_version
+from competencyworks.pagecache import current_version
 
 EXPORT_FIELDS = [
     "state", "title", "kind", "identifier", "session", "year", "status", "introduced_on",

@@ -12,9 +12,9 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from blog.models import Post
-from competencyworks.cache import ACCEPTS_GZIP
 from competencyworks.clients import client_ip
 from competencyworks.feeds import AtomMixin, Feed
+from competencyworks.pagecache.middleware import ACCEPTS_GZIP
 from competencyworks.views import PreviewMixin
 from policy import exports
 from policy import map as state_map
@@ -41,6 +41,7 @@ class PolicyIndexView(FilterView):
 
     template_name = "policy/index.html"
     filterset_class = EntryFilter
+    page_cache_params = ["map_year"]  # beside the filters and page number
     paginate_by = ENTRIES_PER_PAGE
     context_object_name = "entries"
 

@@ -97,6 +97,7 @@ class PageHistoryView(DetailView):
 
 class PageDiffView(DetailView):
     template_name = "wiki/page_diff.html"
+    page_cache_params = ["from", "to"]
     context_object_name = "page"
 
     def get_queryset(self):

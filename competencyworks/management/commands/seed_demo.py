@@ -11,7 +11,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
-from competencyworks import cache as page_cache
+from competencyworks import pagecache as page_cache
 from competencyworks import search
 from competencyworks.html import excerpt
 from competencyworks.publishing import Status

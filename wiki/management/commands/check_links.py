@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from competencyworks import cache as page_cache
+from competencyworks import pagecache
 from wiki.links import ERROR_LENGTH, check_urls
 from wiki.models import LinkStatus, Resource
 
@@ -75,7 +75,7 @@ class Command(BaseCommand):
             )
         checked_at = timezone.now()
         self.record(rows, results, checked_at)
-        page_cache.content_changed()  # pages show link health; update() sends no signals
+        pagecache.content_changed()  # pages show link health; update() sends no signals
 
         broken = [(title, url, results[url]) for _, title, url in rows if not results[url].ok]
         if verbosity >= 2:

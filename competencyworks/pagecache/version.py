@@ -1,0 +1,51 @@
+"""The site's content version, which every cached page's key includes.
+
+It lives in the database, so every app process reads the same value whatever the cache
+backend: with per-process caches each process keeps its own pages, all keyed by the one
+version. A change written in a transaction becomes visible with the content it describes.
+"""
+
+import math
+import time
+
+from django.db.models import Subquery
+
+from competencyworks.models import ContentVersion, SearchDocument
+
+# Each process trusts the version it last read for this long: at most four single-row reads a
+# second per process, and a change made in any process is honoured everywhere within a second.
+TRUST_SECONDS = 0.25
+_known = {"version": None, "read_at": -math.inf}
+
+
+def content_changed(**kwargs):
+    """Start a new content version (call it whenever public content may have changed)."""
+    version = time.time_ns()  # never repeats, even if the row is lost and made again
+    if not ContentVersion.objects.filter(pk=ContentVersion.ROW).update(version=version):
+        ContentVersion.objects.get_or_create(pk=ContentVersion.ROW, defaults={"version": version})
+    _known["read_at"] = -math.inf  # this process reads the new version on its next page
+
+
+def current_version():
+    """A key part that changes with every content change and whenever a scheduled item goes
+    live, so no page rendered before either is served after it."""
+    now = time.monotonic()
+    if _known["version"] is None or now - _known["read_at"] >= TRUST_SECONDS:
+        _known.update(version=read_version(), read_at=now)
+    return _known["version"]
+
+
+def read_version():
+    # The newest publication time that has passed: readers notice a scheduled item going live
+    # themselves, without writing anything. One query, on the primary key and an index.
+    went_live = SearchDocument.objects.published().order_by("-publish_at").values("publish_at")
+    row = (
+        ContentVersion.objects.filter(pk=ContentVersion.ROW)
+        .values_list("version", Subquery(went_live[:1]))
+        .first()
+    )
+    if row is None:  # a new or emptied database
+        content_changed()
+        return read_version()
+    version, live = row
+    return f"{version}.{live.timestamp() if live else 0}"
