@@ -197,7 +197,9 @@ class PostQuerySet(PublishedQuerySet):
         )
 
 
-@reversion.register(follow=["bylines"], exclude=["summary", "import_digest"])
+# The import bookkeeping is kept in each version, so a restore also brings back which source
+# version the content came from and a re-import of that source finds nothing new.
+@reversion.register(follow=["bylines"], exclude=["summary"])
 class Post(Publishable):
     """A blog post. Editors write it in the admin; staff also import archives into it."""
 
@@ -265,6 +267,10 @@ class Post(Publishable):
         help_text="Stable id of the imported source, so re-imports update this post.",
     )  # fmt: skip
     import_digest = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When an import last wrote this post; a save moves updated_at past it.",
+    )  # fmt: skip
 
     objects = PostQuerySet.as_manager()
 
@@ -297,6 +303,15 @@ class Post(Publishable):
         """Sanitise the body and derive the summary; bulk imports call this too."""
         self.body = sanitise(self.body)
         self.summary = self.excerpt.strip() or excerpt(self.body)
+
+    @property
+    def changed_since_import(self):
+        """Saved by an editor since an import last wrote it, so a re-import keeps it.
+
+        A timestamp, not a fingerprint: every editor path (the change form, list actions,
+        renumbering parts, restoring from History) ends in save(), which moves updated_at on.
+        """
+        return self.imported_at is None or self.updated_at > self.imported_at
 
     @property
     def date(self):

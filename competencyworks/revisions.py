@@ -8,6 +8,9 @@ versions, and knowing which version an editor started from.
 import difflib
 import re
 
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.db import router
 from django.db.models import (
     BooleanField,
     DateTimeField,
@@ -22,7 +25,8 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lead
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from reversion.models import Version
+from reversion.models import Revision, Version
+from reversion.revisions import _get_options as registration
 
 from competencyworks.publishing import Status
 
@@ -122,3 +126,61 @@ def compare(old_version, new_version, fields):
         if old_value != new_value:
             changes.append((name, diff_html(old_value, new_value)))
     return changes
+
+
+def record_revisions(objects, comment):
+    """One revision per object with `comment`, stored as django-reversion's create_revision()
+    stores it (the object and what its registration follows), in two queries for any number.
+
+    Give objects with their followed relations prefetched, or each costs a query.
+    """
+    objects = list(objects)
+    now = timezone.now()
+    made = Revision.objects.bulk_create(
+        [Revision(date_created=now, comment=comment) for _ in objects]
+    )
+    Version.objects.bulk_create(
+        version
+        for revision, obj in zip(made, objects, strict=True)
+        for version in _versions(obj, revision)
+    )
+
+
+def _versions(obj, revision):
+    options = registration(type(obj))
+    model = type(obj)
+    yield Version(
+        revision=revision,
+        content_type=ContentType.objects.get_for_model(
+            model, for_concrete_model=options.for_concrete_model
+        ),
+        object_id=str(getattr(obj, options.object_id_field)),
+        db=router.db_for_write(model, instance=obj),
+        format=options.format,
+        serialized_data=serializers.serialize(
+            options.format,
+            [obj],
+            fields=options.fields,
+            use_natural_foreign_keys=options.use_natural_foreign_keys,
+        ),
+        object_repr=str(obj),
+    )
+    for name in options.follow:
+        related = getattr(obj, name)
+        items = related.all() if hasattr(related, "all") else [related]
+        for item in filter(None, items):
+            yield from _versions(item, revision)
+
+
+def in_history(obj):
+    """Whether the latest version of `obj` in History holds what it holds now."""
+    latest = Version.objects.get_for_object(obj).first()
+    if latest is None:
+        return False
+    options = registration(type(obj))
+    now = Version(
+        content_type=latest.content_type,
+        format=options.format,
+        serialized_data=serializers.serialize(options.format, [obj], fields=options.fields),
+    )
+    return now.field_dict == latest.field_dict

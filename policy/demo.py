@@ -5,8 +5,7 @@ States the archive says nothing about stay "not assessed": no stage is made up.
 
 from datetime import date
 
-import reversion
-
+from competencyworks import revisions
 from competencyworks.publishing import Status as Publishing
 from policy.models import Kind, PolicyEntry, Stage, StageChange, State, Status, Topic
 
@@ -62,10 +61,11 @@ STAGES = [
 ]  # fmt: skip
 
 
-def load():
-    """Create the demo entries and stages once; return how many entries were made."""
+def load(comment):
+    """Create the demo entries and stages once, each entry with a first revision under
+    `comment`; return how many entries were made."""
     states = {state.code: state for state in State.objects.all()}
-    created = 0
+    made = []
     for data in ENTRIES:
         data = dict(data)
         state = states[data.pop("state")]
@@ -73,17 +73,16 @@ def load():
         provisions = data.pop("provisions", [])
         if PolicyEntry.objects.filter(state=state, title=data["title"]).exists():
             continue
-        with reversion.create_revision():
-            entry = PolicyEntry.objects.create(state=state, status=Publishing.PUBLISHED, **data)
-            entry.topics.set(Topic.objects.filter(slug__in=topics))
-            for day, description in events:
-                entry.events.create(date=day, description=description)
-            for citation, description in provisions:
-                entry.provisions.create(citation=citation, description=description)
-            reversion.set_comment("Demo content.")
-        created += 1
+        entry = PolicyEntry.objects.create(state=state, status=Publishing.PUBLISHED, **data)
+        entry.topics.set(Topic.objects.filter(slug__in=topics))
+        for day, description in events:
+            entry.events.create(date=day, description=description)
+        for citation, description in provisions:
+            entry.provisions.create(citation=citation, description=description)
+        made.append(entry)
+    revisions.record_revisions(made, comment)
     for code, stage, since, reason in STAGES:
         StageChange.objects.get_or_create(
             state=states[code], effective_from=since, defaults={"stage": stage, "reason": reason}
         )
-    return created
+    return len(made)

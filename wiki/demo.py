@@ -1,8 +1,8 @@
 """Demo content for the wiki, in the project's own words. URLs point at example.org."""
 
-import reversion
 from django.utils import timezone
 
+from competencyworks import revisions
 from competencyworks.publishing import Status
 from wiki.models import Kind, Page, Resource, Topic
 
@@ -79,14 +79,15 @@ PAGES = [
 ]  # fmt: skip
 
 
-def load():
-    """Create the demo topics, resources and pages once; return how many resources were made."""
+def load(comment):
+    """Create the demo topics, resources and pages once, each with a first revision under
+    `comment`; return how many resources were made."""
     topics = {}
     for name, parent, description in TOPICS:
         topics[name], _ = Topic.objects.get_or_create(
             name=name, defaults={"parent": topics.get(parent), "description": description}
         )
-    created = 0
+    made = []
     now = timezone.now()
     for title, kind, publisher, authors, year, topic_names, tags, summary in RESOURCES:
         if Resource.objects.filter(title=title).exists():
@@ -99,14 +100,13 @@ def load():
         )  # fmt: skip
         resource.topics.set([topics[name] for name in topic_names])
         resource.tags.set(tags)
-        created += 1
+        made.append(resource)
+    created = len(made)
     for title, body, topic_names in PAGES:
         if Page.objects.filter(title=title).exists():
             continue
-        with reversion.create_revision():
-            page = Page.objects.create(
-                title=title, body=body, status=Status.PUBLISHED, publish_at=now
-            )
-            reversion.set_comment("First version (demo content).")
+        page = Page.objects.create(title=title, body=body, status=Status.PUBLISHED, publish_at=now)
         page.topics.set([topics[name] for name in topic_names])
+        made.append(page)
+    revisions.record_revisions(made, comment)
     return created

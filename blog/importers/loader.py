@@ -2,15 +2,20 @@
 
 Each record carries a stable import key and a digest of its content: an unknown key makes
 a post, a known key with a new digest updates that post, an equal digest leaves it alone.
+A post saved on this site since its import is a conflict: it stays as it is here unless the
+run overwrites, which first makes sure that version is in History. Every post written gets
+a revision, so History can always bring back what an import wrote.
 """
 
 import hashlib
 from array import array
 from collections import Counter
+from datetime import datetime
 from itertools import islice
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
@@ -18,7 +23,7 @@ from taggit.models import Tag, TaggedItem
 from blog.importers.media import MediaImporter
 from blog.models import Author, Byline, Post, Section, Series
 from blog.signals import posts_imported
-from competencyworks import search
+from competencyworks import revisions, search
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status, unique_slug
@@ -30,8 +35,15 @@ POST_FIELDS = [
     "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
     "excerpt_only", "image", "image_width", "image_height", "image_alt", "image_caption",
-    "image_source_url", "import_digest",
+    "image_source_url", "import_digest", "updated_at",
 ]  # fmt: skip
+# The fields a conflict compares to say what the source changed since it was last imported.
+COMPARED_FIELDS = [
+    "section_id", "title", "body", "excerpt", "status", "publish_at", "pinned", "series_id",
+    "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date", "excerpt_only",
+    "image_alt", "image_caption", "image_source_url",
+]  # fmt: skip
+IMPORTED_FROM = "Imported from "
 
 
 def batched(items, size):
@@ -65,6 +77,13 @@ def fitted_key(key, limit=255):
     return f"{key[: limit - len(digest) - 1]}#{digest}"
 
 
+def same_value(stored, value):
+    """Datetimes in History are kept to the millisecond."""
+    if isinstance(value, datetime):
+        value = value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return stored == value
+
+
 def short_hash(text):
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
@@ -74,9 +93,10 @@ class Loader:
     stays near flat however large the export; report entries go to `on_post` as they come.
     """
 
-    def __init__(self, default_section, on_post=None, media=None):
+    def __init__(self, default_section, on_post=None, media=None, overwrite=False):
         self.default_section = default_section
         self.on_post = on_post
+        self.overwrite = overwrite  # posts changed here since their import take the source's
         self.media = media or MediaImporter(fetch=False)
         self.sections = {section.slug: section for section in Section.objects.all()}
         self.post_type = ContentType.objects.get_for_model(Post)
@@ -87,17 +107,22 @@ class Loader:
         self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
         self.post_ids_by_link = {}  # short hash of link_key(old permalink) -> post id
         self.written_ids = array("q")
+        self.written_files = array("H")  # per written post, its file's index in self.files
+        self.files = []
         self.counts = Counter()
         self.skipped = []
+        self.conflicting = set()  # ids of this batch's records whose post was saved here
 
-    def load(self, records):
+    def load(self, records, file_name):
         """Write records; yields after each batch with how many records it held."""
+        self.files.append(file_name)
         for batch in batched(records, BATCH_SIZE):
             self.load_batch(batch)
             yield len(batch)
 
     def finish(self):
         self.rewrite_internal_links()
+        self.record_revisions()
         posts_imported.send(sender=Post, post_ids=self.written_ids)
 
     def skip(self, source, title, reason):
@@ -112,6 +137,7 @@ class Loader:
         existing = {post.import_key: post for post in found}
         changed = []  # (post, record, address before the change or None)
         unchanged = []  # (post, record)
+        edited = []  # (post, record, digest): saved here since its import; the source changed
         for record in records:
             key_hash = short_hash(record.import_key)
             if key_hash in self.seen_keys:
@@ -123,16 +149,30 @@ class Loader:
             if post is not None and post.import_digest == digest:
                 unchanged.append((post, record))
                 continue
+            if post is not None and post.changed_since_import:
+                edited.append((post, record, digest))
+                if not self.overwrite:
+                    continue
             old_url = post.get_absolute_url() if post is not None and post.is_public else None
             post = post or Post(import_key=record.import_key)
             self.fill(post, record, digest)
             changed.append((post, record, old_url))
+        self.settle_conflicts(edited)
         self.assign_slugs([(post, record) for post, record, _ in changed])
+        from_source = [post for post, _, _ in changed]
+        now = timezone.now()
+        for post in from_source:
+            post.updated_at = now  # bulk_update leaves auto_now fields as they are
         changed += self.add_images(changed, unchanged)
         new_posts = [post for post, _, _ in changed if post.pk is None]
         updated_posts = [post for post, _, _ in changed if post.pk is not None]
         Post.objects.bulk_create(new_posts)
         Post.objects.bulk_update(updated_posts, POST_FIELDS)
+        # What the import wrote is the baseline a later save on this site moves on from; an
+        # image stored later for an unchanged post leaves that baseline as it was.
+        Post.objects.filter(pk__in=[post.pk for post in from_source]).update(
+            imported_at=F("updated_at")
+        )
         tags = self.write_relations(
             [(post, record) for post, record, _ in changed], [post.pk for post in updated_posts]
         )
@@ -146,6 +186,51 @@ class Loader:
             action = "created" if id(post) in created else "updated"
             self.remember(post, record, action, urls[id(post)])
             self.written_ids.append(post.pk)
+            self.written_files.append(len(self.files) - 1)
+
+    def settle_conflicts(self, edited):
+        """Warn of each post saved here since its import whose source changed too, naming
+        what the source changed. Overwriting, first give each post's current state a
+        revision unless its latest version in History holds it; else keep the post as is."""
+        self.conflicting = {id(record) for _, record, _ in edited}
+        if not edited:
+            return
+        if self.overwrite:
+            current = Post.objects.filter(pk__in=[post.pk for post, _, _ in edited])
+            revisions.record_revisions(
+                [p for p in current.prefetch_related("bylines") if not revisions.in_history(p)],
+                f"Before the import from {self.files[-1]}",
+            )
+        imported = {}  # post id -> its field values as an import last wrote them
+        versions = revisions.Version.objects.get_for_model(Post).filter(
+            object_id__in=[str(post.pk) for post, _, _ in edited],
+            revision__comment__startswith=IMPORTED_FROM,
+        )
+        for version in versions.order_by("pk"):
+            imported[int(version.object_id)] = version.field_dict
+        for post, record, digest in edited:
+            source = post
+            if not self.overwrite:
+                source = Post(pk=post.pk, import_key=post.import_key)
+                self.fill(source, record, digest)
+            before = imported.get(post.pk, {})
+            changes = [
+                name.removesuffix("_id")
+                for name in COMPARED_FIELDS
+                if name in before and not same_value(before[name], getattr(source, name))
+            ]
+            what = ", ".join(changes) or "authors or tags"
+            if self.overwrite:
+                outcome = "replaced by the source's version; this site's is in History"
+            else:
+                outcome = "kept as it is here (--overwrite takes the source's version)"
+            record.warnings.insert(
+                0, f"changed on this site since it was imported, and the source changed its "
+                f"{what}: {outcome}",
+            )  # fmt: skip
+            self.counts["conflicts"] += 1
+            if not self.overwrite:
+                self.remember(post, record, "conflict")
 
     def add_images(self, changed, unchanged):
         """Point posts at stored copies of their images, downloading what is new. Returns
@@ -355,8 +440,23 @@ class Loader:
                 "comments": record.comment_count,
                 "images": images,
                 "warnings": list(record.warnings),
+                "conflict": id(record) in self.conflicting,
             }
         )
+
+    def record_revisions(self):
+        """A revision of each post written, as it stands after the run, named for its file."""
+        for ids, files in zip(
+            batched(self.written_ids, BATCH_SIZE),
+            batched(self.written_files, BATCH_SIZE),
+            strict=True,
+        ):
+            posts = Post.objects.filter(pk__in=ids).prefetch_related("bylines").in_bulk()
+            for index, file_name in enumerate(self.files):
+                revisions.record_revisions(
+                    [posts[pk] for pk, file in zip(ids, files, strict=True) if file == index],
+                    IMPORTED_FROM + file_name,
+                )
 
     def rewrite_internal_links(self):
         """Links between imported posts point at the old site; send them to the new addresses.
@@ -398,6 +498,7 @@ class Loader:
                 "updated",
                 "unchanged",
                 "skipped",
+                "conflicts",
                 "warnings",
                 "redirects",
                 "links_rewritten",

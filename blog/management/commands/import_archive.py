@@ -39,8 +39,16 @@ class Command(BaseCommand):
             help="download featured and body images and store them on this site "
             "(default: when the old site answers); --no-media keeps the old addresses",
         )
+        parser.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace posts changed on this site since their import with the source's "
+            "version (History keeps both); without it they are kept and reported",
+        )
 
-    def handle(self, *args, paths, source_format, section, dry_run, report, media, **options):
+    def handle(
+        self, *args, paths, source_format, section, dry_run, report, media, overwrite, **options
+    ):
         default_section = Section.objects.filter(slug=section).first()
         if default_section is None:
             known = ", ".join(Section.objects.values_list("slug", flat=True))
@@ -56,7 +64,7 @@ class Command(BaseCommand):
                 media, allowed_networks=settings.LINK_CHECK_ALLOWED_NETWORKS
             ) as images:
                 on_post = self.reporter(json_report, verbosity)
-                loader = Loader(default_section, on_post=on_post, media=images)
+                loader = Loader(default_section, on_post=on_post, media=images, overwrite=overwrite)
                 started = time.perf_counter()
                 self.run(loader, paths, source_format, dry_run, verbosity)
                 if dry_run:
@@ -76,7 +84,8 @@ class Command(BaseCommand):
         def on_post(entry):
             if json_report:
                 json_report.add(entry)
-            if verbosity > 1:
+            # A conflict is news at any verbosity: an editor's work was kept or replaced.
+            if verbosity > 1 or (verbosity and entry["conflict"]):
                 for warning in entry["warnings"]:
                     self.stdout.write(self.style.WARNING(f"{entry['source']}: {warning}"))
                 for image in entry["images"]["elsewhere"]:
@@ -86,7 +95,7 @@ class Command(BaseCommand):
                         )
                     )
 
-        return on_post if json_report or verbosity > 1 else None
+        return on_post if json_report or verbosity else None
 
     def run(self, loader, paths, source_format, dry_run, verbosity):
         show_progress = verbosity > 0 and sys.stderr.isatty()
@@ -96,7 +105,7 @@ class Command(BaseCommand):
                 items = records_from(
                     path, source_format=source_format, time_zone=settings.TIME_ZONE
                 )
-                for written in loader.load(self.posts_only(items, loader)):
+                for written in loader.load(self.posts_only(items, loader), Path(path).name):
                     progress.update(written)
             loader.finish()
             if dry_run:
@@ -111,7 +120,7 @@ class Command(BaseCommand):
 
     def print_summary(self, summary, dry_run):
         line = ", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in summary.items())
-        read = sum(summary[name] for name in ("created", "updated", "unchanged"))
+        read = sum(summary[name] for name in ("created", "updated", "unchanged", "conflicts"))
         if read and summary["seconds"]:
             line += f" ({read / summary['seconds']:.0f} posts/s)"
         prefix = "Dry run (nothing written). " if dry_run else ""

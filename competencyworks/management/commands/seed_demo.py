@@ -12,12 +12,13 @@ from taggit.models import Tag, TaggedItem
 from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
 from competencyworks import pagecache as page_cache
-from competencyworks import search
+from competencyworks import revisions, search
 from competencyworks.html import excerpt
 from competencyworks.publishing import Status
 from policy import demo as policy_demo
 from wiki import demo as wiki_demo
 
+DEMO_COMMENT = "Created with the demo content."
 WORDS = [
     "learning",
     "competency",
@@ -78,15 +79,16 @@ class Command(BaseCommand):
             raise CommandError("--posts must be zero or more.")
         with transaction.atomic():
             created = self.load_demo()
-            resources = wiki_demo.load()
-            entries = policy_demo.load()
+            resources = wiki_demo.load(DEMO_COMMENT)
+            entries = policy_demo.load(DEMO_COMMENT)
         self.stdout.write(
-            f"Demo content: {created} post(s), {resources} resource(s) and {entries} policy "
+            f"Demo content: {len(created)} post(s), {resources} resource(s) and {entries} policy "
             "entries created."
         )
         if posts:
             started = time.perf_counter()
             post_ids = self.add_synthetic(posts, random.Random(seed))
+            self.record_revisions(post_ids)
             search.reindex("post", post_ids)
             page_cache.content_changed()
             with connection.cursor() as cursor:
@@ -105,7 +107,7 @@ class Command(BaseCommand):
         for name, bio in demo.AUTHORS:
             authors[name], _ = Author.objects.get_or_create(name=name, defaults={"bio": bio})
         series, _ = Series.objects.get_or_create(slug=demo.SERIES["slug"], defaults=demo.SERIES)
-        created = 0
+        created = []
         for key, section, title, names, tags, days, paragraphs, extra in demo.POSTS:
             extra = dict(extra)
             crosspost_days = extra.pop("crosspost_days_ago", None)
@@ -125,7 +127,14 @@ class Command(BaseCommand):
                 key, sections[section], title, [authors[n] for n in names], tags, paragraphs,
                 status=status, publish_at=publish_at,
             )  # fmt: skip
+        self.record_revisions([post.pk for post in created])
         return created
+
+    def record_revisions(self, post_ids, batch=2000):
+        """A first revision of each post, so History can always bring it back."""
+        for start in range(0, len(post_ids), batch):
+            posts = Post.objects.filter(pk__in=post_ids[start : start + batch])
+            revisions.record_revisions(posts.prefetch_related("bylines"), DEMO_COMMENT)
 
     def demo_post(self, key, section, title, authors, tags, paragraphs, **fields):
         body = "".join(p if p.startswith("<") else f"<p>{p}</p>" for p in paragraphs)
@@ -133,11 +142,12 @@ class Command(BaseCommand):
             import_key=f"demo:{key}",
             defaults={"section": section, "title": title, "body": body, **fields},
         )
-        if created:
-            for position, author in enumerate(authors):
-                Byline.objects.create(post=post, author=author, position=position)
-            post.tags.set(tags)
-        return int(created)
+        if not created:
+            return []
+        for position, author in enumerate(authors):
+            Byline.objects.create(post=post, author=author, position=position)
+        post.tags.set(tags)
+        return [post]
 
     def add_synthetic(self, count, rng):
         run = timezone.now().strftime("%Y%m%d%H%M%S")
