@@ -89,7 +89,7 @@ def test_same_file_twice_in_one_run_is_reported_not_duplicated(tmp_path):
 def test_dry_run_writes_nothing_and_still_reports(tmp_path):
     report = tmp_path / "report.json"
     output = run(TEXT, dry_run=True, report=report)
-    assert output.startswith("Dry run (nothing written). created: 5")
+    assert "Dry run (nothing written). created: 5" in output
     assert not Post.objects.exists() and not Series.objects.exists()
     assert len(json.loads(report.read_text())["posts"]) == 5
 
@@ -238,13 +238,13 @@ def test_parts_of_one_series_in_different_files_join_one_series(tmp_path):
     first = tmp_path / "2019-01.txt"
     first.write_text(
         "An Era of Change – Part 1\n\nJanuary 4, 2019 by\n\n"
-        "This is the first in a three-part series on the future of school design.\n\n"
+        "This is the first in a three-part series on the Future of School Design.\n\n"
         "Print Friendly\n"
     )
     second = tmp_path / "2019-02.txt"
     second.write_text(
         "New Roles for Teachers – Part 2\n\nJanuary 7, 2019 by\n\n"
-        "This is the second in a three-part series on the future of school design.\n\n"
+        "This is the second in a three-part series on the Future of School Design.\n\n"
         "Print Friendly\n"
     )
     run(first)

@@ -87,40 +87,40 @@ PROSE = "When I started teaching, nobody talked about mastery."
     ("lines", "expected"),
     [
         # one short line before the prose is a caption
-        (["Mary Bellavance", PROSE], ("", "Mary Bellavance", 1)),
+        (["Mary Bellavance", PROSE], ("", "Mary Bellavance", "", 1)),
         # two short lines: image alt, then caption
         (
             ["Eliot, Students, and Son in 2006", "Me with my class and my son, 2006", PROSE],
-            ("Eliot, Students, and Son in 2006", "Me with my class and my son, 2006", 2),
+            ("Eliot, Students, and Son in 2006", "Me with my class and my son, 2006", "", 2),
         ),
         # never more than two lines
-        (["Alt text", "A caption", "A heading", PROSE], ("Alt text", "A caption", 2)),
+        (["Alt text", "A caption", "A heading", PROSE], ("Alt text", "A caption", "", 2)),
         # blank lines are skipped but counted, so lines[consumed:] is the body
-        (["", "Mary Bellavance", "", PROSE], ("", "Mary Bellavance", 2)),
+        (["", "Mary Bellavance", "", PROSE], ("", "Mary Bellavance", "", 2)),
         # prose first: nothing to consume
-        ([PROSE, "Short line"], ("", "", 0)),
+        ([PROSE, "Short line"], ("", "", "", 0)),
         # sentence punctuation at the end makes a line prose
-        (["Time to cast your vote!", PROSE], ("", "", 0)),
-        (["Here is what we found:", PROSE], ("", "", 0)),
-        (["She said “go.”", PROSE], ("", "", 0)),
-        (["Wait for it…", PROSE], ("", "", 0)),
+        (["Time to cast your vote!", PROSE], ("", "", "", 0)),
+        (["Here is what we found:", PROSE], ("", "", "", 0)),
+        (["She said “go.”", PROSE], ("", "", "", 0)),
+        (["Wait for it…", PROSE], ("", "", "", 0)),
         # bullets and numbered items are list items, not captions
-        (["• First item", PROSE], ("", "", 0)),
-        (["- First item", PROSE], ("", "", 0)),
-        (["1. First item", PROSE], ("", "", 0)),
+        (["• First item", PROSE], ("", "", "", 0)),
+        (["- First item", PROSE], ("", "", "", 0)),
+        (["1. First item", PROSE], ("", "", "", 0)),
         # a date line is not a caption
-        (["January 16, 2018 by", PROSE], ("", "", 0)),
-        (["Sept. 8, 2015", PROSE], ("", "", 0)),
+        (["January 16, 2018 by", PROSE], ("", "", "", 0)),
+        (["Sept. 8, 2015", PROSE], ("", "", "", 0)),
         # too long to be a caption
-        (["x" * 101, PROSE], ("", "", 0)),
+        (["x" * 101, PROSE], ("", "", "", 0)),
         # no body after the short lines: not captions
-        (["Only a heading"], ("", "", 0)),
-        ([], ("", "", 0)),
+        (["Only a heading"], ("", "", "", 0)),
+        ([], ("", "", "", 0)),
         # a lone Title Case line of five or more words is a section heading
-        (["Why Schools Should Rethink the Diploma", PROSE], ("", "", 0)),
-        (["Students at the science fair", PROSE], ("", "Students at the science fair", 1)),
+        (["Why Schools Should Rethink the Diploma", PROSE], ("", "", "", 0)),
+        (["Students at the science fair", PROSE], ("", "Students at the science fair", "", 1)),
         # a caption stops at the first non-caption line, even a bullet
-        (["Photo of the garden", "• Bullet", "Short"], ("", "Photo of the garden", 1)),
+        (["Photo of the garden", "• Bullet", "Short"], ("", "Photo of the garden", "", 1)),
     ],
 )
 def test_standalone_captions(lines, expected):
@@ -227,6 +227,11 @@ def ref(title, part=None, total=None):
     return SeriesRef(title=title, key=series_key(title), part=part, total=total)
 
 
+def untitled(name, part=None, total=None):
+    """A series name that is not a title: the loader keeps it only if other posts share it."""
+    return SeriesRef(name, series_key(name), part=part, total=total, titled=False)
+
+
 @pytest.mark.parametrize(
     ("title", "paragraphs", "expected"),
     [
@@ -234,24 +239,24 @@ def ref(title, part=None, total=None):
         (
             "A Title",
             ["Here is the third in a three-part series on student agency."],
-            ref(AGENCY, 3, 3),
+            untitled(AGENCY, 3, 3),
         ),
         # "on a series about X", no total
         (
             "A Title",
             ["Hello again. Today brings the second post on a series about grading in Maine."],
-            ref("grading in Maine", 2),
+            untitled("grading in Maine", 2),
         ),
         # "ORD and final article on X" without the word series
         (
             "A Title",
             ["We close with the fourth and final article on learner profiles."],
-            ref("learner profiles", 4, 4),
+            untitled("learner profiles", 4, 4),
         ),
         (
             "A Title",
             ["Below is the fourth and final post in the series on learner profiles."],
-            ref("learner profiles", 4, 4),
+            untitled("learner profiles", 4, 4),
         ),
         # "in the blog series on the report, X": the report title is the name
         (
@@ -266,12 +271,12 @@ def ref(title, part=None, total=None):
                 "What follows is the introductory article to an eight-part series based on how "
                 "schools handle grading."
             ],
-            ref("how schools handle grading", 1, 8),
+            untitled("how schools handle grading", 1, 8),
         ),
         (
             "A Title",
             ["Consider this the opening post in a 5-part series on rural schools."],
-            ref("rural schools", 1, 5),
+            untitled("rural schools", 1, 5),
         ),
         # "concluding" is the total; "by PERSON" is skipped, the name follows " on "
         (
@@ -280,7 +285,7 @@ def ref(title, part=None, total=None):
                 "This is the concluding post in a three-part series by futurist Katherine Prince "
                 "on the challenges and opportunities emerging in education. Part 1 is here."
             ],
-            ref(CHALLENGES, 3, 3),
+            untitled(CHALLENGES, 3, 3),
         ),
         (
             "An Era Shift Raises Big Questions for Education – Part 1",
@@ -288,31 +293,31 @@ def ref(title, part=None, total=None):
                 "Below, the first in a three-part series by Katherine Prince on the challenges "
                 "and opportunities emerging in education."
             ],
-            ref(CHALLENGES, 1, 3),
+            untitled(CHALLENGES, 1, 3),
         ),
         # "last" with no total anywhere: part unknown
         (
             "A Title",
             ["This is the last post in our series on assessment."],
-            ref("assessment", None, None),
+            untitled("assessment", None, None),
         ),
         # "final" in prose, the part number from the title: total = part
         (
             "Assessment Stories – Part 5",
             ["This is the final post in our series on assessment."],
-            ref("assessment", 5, 5),
+            untitled("assessment", 5, 5),
         ),
         # digit ordinals and digit totals
         (
             "A Title",
             ["This is the 3rd article in a 10-part series about school culture."],
-            ref("school culture", 3, 10),
+            untitled("school culture", 3, 10),
         ),
         # "of posts on X"
         (
             "A Title",
             ["This is the second in a series of posts on peer review."],
-            ref("peer review", 2),
+            untitled("peer review", 2),
         ),
         # two mentions in one sentence: the one with an ordinal wins
         (
@@ -328,13 +333,13 @@ def ref(title, part=None, total=None):
         (
             "A Title",
             ["This article is part of a series on personalized learning in Wisconsin."],
-            ref("personalized learning in Wisconsin"),
+            untitled("personalized learning in Wisconsin"),
         ),
         # "part N of a series": this post's part when introduced by "This is"
         (
             "A Title",
             ["This is part 2 of a four-part series on math talks."],
-            ref("math talks", 2, 4),
+            untitled("math talks", 2, 4),
         ),
         # "In part I of this three-part series": the total only; part and name from title
         (
@@ -356,13 +361,13 @@ def ref(title, part=None, total=None):
         (
             "A Title",
             ["This is the first in a two-part series on " + "very " * 30 + "long things."],
-            ref(("very " * 20).strip(), 1, 2),
+            untitled(("very " * 20).strip(), 1, 2),
         ),
         # the name is cut at the sentence end, quotes kept balanced
         (
             "A Title",
             ["This is the first in a four-part series on life “in the field.” More soon."],
-            ref("life “in the field”", 1, 4),
+            untitled("life “in the field”", 1, 4),
         ),
         # a name that is one quotation loses the quotes
         (
@@ -441,19 +446,19 @@ def test_find_series_title_marker(title, expected):
                 "This series by Katherine Prince looks ahead. It is part of a series on the "
                 "future of learning."
             ],
-            ref("future of learning", 2),
+            untitled("future of learning", 2),
         ),
         # prose ordinal beats the title's number
         (
             "Grading Stories – Part 9",
             ["This is the third in a three-part series on grading."],
-            ref("grading", 3, 3),
+            untitled("grading", 3, 3),
         ),
         # total from the title when the prose has none
         (
             "Grading Stories (Part 2 of 4)",
             ["This is the second post in our series on grading."],
-            ref("grading", 2, 4),
+            untitled("grading", 2, 4),
         ),
         # a bare hint with a title marker: the title decides, the hint adds no part
         (
@@ -522,3 +527,260 @@ def test_series_key_equal(a, b):
 )
 def test_series_key(name, key):
     assert series_key(name) == key
+
+
+# --- the ways writers phrase series, cross-posts, captions and part links ---------------
+
+from blog.importers.detect import (  # noqa: E402
+    find_part_links,
+    is_title,
+    link_parts,
+    recognise,
+    split_image_file_name,
+    title_stem,
+)
+from blog.importers.records import PostRecord  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("title", "paragraph", "expected"),
+    [
+        (
+            "T",
+            "This is the third installment in our series on Rural Schools.",
+            ("Rural Schools", 3, None),
+        ),
+        (
+            "T",
+            "Here is the second article in a three-part series about Math Talks.",
+            ("Math Talks", 2, 3),
+        ),
+        (
+            "T",
+            "This is the 2nd piece in a 4-part series on Learner Agency.",
+            ("Learner Agency", 2, 4),
+        ),
+        ("T", "This is the fifth blog in our mini-series on Open Walls.", ("Open Walls", 5, None)),
+        ("T", "Below is the third of four posts on Grading Reform.", ("Grading Reform", 3, 4)),
+        ("T", "Welcome to part three in our series on Student Voice.", ("Student Voice", 3, None)),
+        ("T", "This post is part 2 of a five-part series on Design Labs.", ("Design Labs", 2, 5)),
+        (
+            "T",
+            "This is the last instalment in the series on “deeper learning.”",
+            ("deeper learning", None, None),
+        ),
+        (
+            "T",
+            "This is the sixth episode of the series on Maker Spaces.",
+            ("Maker Spaces", 6, None),
+        ),
+        (
+            "Grading for Equity (Part III)",
+            "Read parts one and two first.",
+            ("Grading for Equity", 3, None),
+        ),
+        (
+            "Grading for Equity – Part Two",
+            "Start here: part 1 sets the scene.",
+            ("Grading for Equity", 2, None),
+        ),
+        ("Part 2 of 4: Grading for Equity", "", ("Grading for Equity", 2, 4)),
+    ],
+)
+def test_series_phrasings(title, paragraph, expected):
+    found = find_series(title, [paragraph])
+    assert (found.title, found.part, found.total, found.titled) == (*expected, True)
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "name"),
+    [
+        (
+            "This is the introductory article to an eight-part series based on the hard, "
+            "stubborn questions that teachers in mastery schools face.",
+            "hard, stubborn questions that teachers in mastery schools face",
+        ),
+        ("This is the second post in a series on grading in Maine.", "grading in Maine"),
+    ],
+)
+def test_a_series_name_that_is_not_a_title_is_marked(paragraph, name):
+    found = find_series("A Title", [paragraph])
+    assert (found.title, found.titled) == (name, False)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Moving Toward Mastery", True),
+        ("Quality and Equity by Design", True),
+        ("iNACOL Symposium", True),
+        ("HB 110 in Idaho", True),
+        ("grading in Maine", False),
+        ("complex, fundamental questions that practitioners face", False),
+        ("Students who struggle with math", False),
+        ("", False),
+    ],
+)
+def test_is_title(name, expected):
+    assert is_title(name) is expected
+
+
+@pytest.mark.parametrize(
+    ("title", "stem"),
+    [
+        ("Grading for Equity: Report Cards", "Grading for Equity"),
+        ("Grading for Equity – Homework", "Grading for Equity"),
+        ("Grading for Equity (Part 2)", "Grading for Equity"),
+        ("Grading for Equity | Notes", "Grading for Equity"),
+        ("Competency-Based Grading", ""),
+    ],
+)
+def test_title_stem(title, stem):
+    assert title_stem(title) == stem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "This post originally appeared on Education Week on May 5, 2015. It continues here.",
+            ("Education Week", date(2015, 5, 5), "It continues here."),
+        ),
+        ("Cross-posted from Getting Smart.", ("Getting Smart", None, "")),
+        (
+            "Crossposted from EdSurge on June 1, 2016. Enjoy.",
+            ("EdSurge", date(2016, 6, 1), "Enjoy."),
+        ),
+        (
+            "This article is cross-posted with permission from KnowledgeWorks.",
+            ("KnowledgeWorks", None, ""),
+        ),
+        (
+            "A version of this essay appeared in Education Week on Jan. 3, 2017.",
+            ("Education Week", date(2017, 1, 3), ""),
+        ),
+        ("Reprinted with permission from the Aurora Institute.", ("Aurora Institute", None, "")),
+        (
+            "This blog post has been reposted from EdSurge. We thank them.",
+            ("EdSurge", None, "We thank them."),
+        ),
+        ("Originally posted at Medium on March 1, 2019.", ("Medium", date(2019, 3, 1), "")),
+        ("This column first ran in The Seattle Times.", ("Seattle Times", None, "")),
+        (
+            "This piece also appears on the Christensen Institute blog.",
+            ("Christensen Institute blog", None, ""),
+        ),
+        (
+            "This story was first published by Chalkbeat on Oct 2, 2018. More below.",
+            ("Chalkbeat", date(2018, 10, 2), "More below."),
+        ),
+    ],
+)
+def test_crosspost_phrasings(text, expected):
+    assert find_crosspost(text) == expected
+
+
+def test_a_post_posted_in_response_is_not_a_crosspost():
+    assert find_crosspost("This post was posted in response to your questions.") is None
+
+
+PROSE2 = "Our district spent a year rebuilding its report cards around skills."
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["Photo by Jane Doe.", PROSE2], ("", "", "Photo by Jane Doe.", 1)),
+        (["Photo: Ann Lee/District", PROSE2], ("", "", "Photo: Ann Lee/District", 1)),
+        (["Courtesy of the district.", PROSE2], ("", "", "Courtesy of the district.", 1)),
+        (["Image credit: Lee Park", PROSE2], ("", "", "Image credit: Lee Park", 1)),
+        (["© 2016 Carl Brown", PROSE2], ("", "", "© 2016 Carl Brown", 1)),
+        (
+            ["Students at work", "Photo by Sam Ito", PROSE2],
+            ("", "Students at work", "Photo by Sam Ito", 2),
+        ),
+        (["Alt", "Caption", "Credit: Ana Ruiz", PROSE2], ("Alt", "Caption", "Credit: Ana Ruiz", 3)),
+        # "Name, Title" is a caption however many capitalised words follow the comma
+        (
+            ["Rosa Delgado, Director of Teaching and Learning", PROSE2],
+            ("", "Rosa Delgado, Director of Teaching and Learning", "", 1),
+        ),
+        (
+            ["Ben Okafor, Principal, Lincoln Middle School", PROSE2],
+            ("", "Ben Okafor, Principal, Lincoln Middle School", "", 1),
+        ),
+        # a credit and nothing after it is not a caption
+        (["Photo by Jane Doe."], ("", "", "", 0)),
+        # a photo sentence in the prose is no credit
+        (
+            ["Photos of the event are on our site, and the video is coming soon. " * 2, PROSE2],
+            ("", "", "", 0),
+        ),
+    ],
+)
+def test_caption_and_credit_lines(lines, expected):
+    assert standalone_captions(lines) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Read Part 1 here.", [("Part 1", 1)]),
+        ("read part one here", [("part one", 1)]),
+        ("Part 1 is here; Part 2 is here.", [("Part 1", 1), ("Part 2", 2)]),
+        ("Read parts one and two first.", [("parts one", 1), ("two", 2)]),
+        ("Start here: part 1 of the series.", [("part 1", 1)]),
+        ("Catch up on Part I and Part II.", [("Part I", 1), ("II", 2)]),
+        ("Parts 1, 2 and 3 can be found here.", [("Parts 1", 1), ("2", 2), ("3", 3)]),
+        ("See the previous part 3 for data.", [("part 3", 3)]),
+        ("Begin with Part One.", [("Part One", 1)]),
+        ("Revisit part 4 if you missed it.", [("part 4", 4)]),
+        ("We took part in 3 events.", []),
+        ("Part 2 will follow next week.", []),
+    ],
+)
+def test_find_part_links(text, expected):
+    assert [(text[a:b], part) for a, b, part in find_part_links(text)] == expected
+
+
+def test_link_parts_links_known_parts_outside_existing_links():
+    body = '<p>Read Part 1 here. <a href="/old/">Part 2 is here</a>. Part 3 is here.</p>'
+    assert link_parts(body, {1: "/p1/", 2: "/p2/"}.get) == (
+        '<p>Read <a href="/p1/">Part 1</a> here. <a href="/old/">Part 2 is here</a>. '
+        "Part 3 is here.</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "NewsScreen Shot 2014-08-30 at 7.22.41 AM",
+            ("News", "Screen Shot 2014-08-30 at 7.22.41 AM"),
+        ),
+        ("Screenshot_2019-01-02-10-00-00.png", ("", "Screenshot_2019-01-02-10-00-00.png")),
+        ("Resources IMG_2041.JPG", ("Resources", "IMG_2041.JPG")),
+        ("team-photo.jpg Our team", ("Our team", "team-photo.jpg")),
+        ("Helpful Resources", None),
+        ("x" * 48_000, None),
+    ],
+)
+def test_split_image_file_name(line, expected):
+    assert split_image_file_name(line) == expected
+
+
+def test_recognise_reads_an_html_body_and_takes_the_notice_out():
+    record = PostRecord(
+        import_key="k",
+        title="Rethinking Homework – Part 2",
+        source="s",
+        body='<p>This post originally appeared at <a href="https://example.org/h">Edutopia</a> '
+        "on May 5, 2015.</p><p>This is the second of three posts on Homework Policy.</p>",
+    )
+    recognise(record)
+    assert (record.crosspost_source, record.crosspost_date) == ("Edutopia", date(2015, 5, 5))
+    assert record.crosspost_url == "https://example.org/h"
+    assert record.body == "<p>This is the second of three posts on Homework Policy.</p>"
+    assert (record.series.title, record.series.part, record.series.total) == (
+        "Homework Policy", 2, 3,
+    )  # fmt: skip

@@ -10,13 +10,14 @@ Everything is pure: plain strings in, plain values (or a SeriesRef) out, standar
 library only, no Django and no database, so each rule can be table-tested.
 """
 
+import html
 import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
 
-from blog.importers.records import SeriesRef
+from blog.importers.records import PostRecord, SeriesRef
 
 __all__ = [
     "FINAL_WORDS",
@@ -24,10 +25,15 @@ __all__ = [
     "OPENING_WORDS",
     "ORDINALS",
     "find_crosspost",
+    "find_part_links",
     "find_series",
+    "is_title",
+    "recognise",
     "series_key",
     "split_glued_alt",
+    "split_image_file_name",
     "standalone_captions",
+    "title_stem",
 ]
 
 # --- numbers, ordinals, months ------------------------------------------------------
@@ -161,42 +167,60 @@ def _is_seam(alt, word):
 _MAX_CAPTION = 100
 _SENTENCE_PUNCT_END = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 _BULLET = re.compile(r"^(?:[•●○◦▪▫■□‣∙·*+]|[-–—]|\d{1,3}[.)](?:\s|$)|\(?[a-zA-Z]\)\s)")
+_CREDIT = re.compile(
+    r"^[(\[]?(?:(?:photo(?:graph)?s?|images?|pictures?|illustrations?|graphics?|video)"
+    r"\s*(?:by\b|credits?\b|courtesy\b|:|©)|credits?\s*:|courtesy\s+of\b|©|source\s*:)",
+    re.IGNORECASE,
+)
+# "Rosa Delgado, Director of Teaching and Learning": two to four capitalised names, a comma
+_NAME_AND_TITLE = re.compile(r"^[A-Z][\w.’'-]*(?:\s[A-Z][\w.’'-]*){1,3},\s+[A-Z]")
 _DATE_LINE = re.compile(
     rf"^(?:{_DATE}(?:\s+by\b.*)?|\d{{4}}-\d{{2}}-\d{{2}})$",
 )
 
 
-def standalone_captions(lines: list[str]) -> tuple[str, str, int]:
-    """Find an image alt and/or caption standing alone before the first prose line.
+def standalone_captions(lines: list[str]) -> tuple[str, str, str, int]:
+    """Find an image alt, caption and/or credit standing alone before the first prose line.
 
-    Returns (image_alt, caption, consumed).  Two short lines give alt and caption, one
-    gives the caption, none gives ("", "", 0).  At most two lines are consumed, and only
-    when a non-caption line (the body) follows them: a post made only of short lines has
-    no caption.  `consumed` counts positions in `lines`, so lines[consumed:] is the body.
+    Returns (image_alt, caption, credit, consumed).  A credit line ("Photo by …", "Photo:
+    …", "Courtesy of …") may end in a full stop; of the other short lines, two give alt and
+    caption, one the caption.  At most one credit and two other lines are consumed, and
+    only when a non-caption line (the body) follows them: a post made only of short lines
+    has no caption.  `consumed` counts positions in `lines`, so lines[consumed:] is the body.
     """
-    taken = []  # (index, text)
+    taken, credit = [], None  # (index, text) each
     body_follows = False
     for index, line in enumerate(lines):
         text = line.strip()
         if not text:
             continue
-        if not _is_caption_line(text):
+        if credit is None and _is_credit_line(text):
+            credit = (index, text)
+            continue
+        if len(taken) == 2 or not _is_caption_line(text):
             body_follows = True
             break
         taken.append((index, text))
-    if not body_follows or not taken:
-        return "", "", 0
-    taken = taken[:2]
-    consumed = taken[-1][0] + 1
-    if len(taken) == 2:
-        return taken[0][1], taken[1][1], consumed
-    if _reads_as_heading(taken[0][1]):
-        return "", "", 0
-    return "", taken[0][1], consumed
+    if not body_follows or not (taken or credit):
+        return "", "", "", 0
+    if len(taken) == 1 and credit is None and _reads_as_heading(taken[0][1]):
+        return "", "", "", 0
+    consumed = max(index for index, _ in [*taken, *([credit] if credit else [])]) + 1
+    texts = [text for _, text in taken]
+    alt, caption = (texts[0], texts[1]) if len(texts) == 2 else ("", "".join(texts))
+    return alt, caption, credit[1] if credit else "", consumed
+
+
+def _is_credit_line(text):
+    """ "Photo by Jane Doe.", "Image: Getty", "Courtesy of the district": short, any ending."""
+    return len(text) <= _MAX_CAPTION and bool(_CREDIT.match(text))
 
 
 def _reads_as_heading(text):
-    """A lone Title Case line of five or more words opens a section; names are shorter."""
+    """A lone Title Case line of five or more words opens a section; names are shorter, and
+    "Name, Title" (a person and their job) is a caption however many words it has."""
+    if _NAME_AND_TITLE.match(text):
+        return False
     words = text.split()
     long_words = [word for word in words if len(word) > 3]
     capitalised = [word for word in long_words if word[0].isupper()]
@@ -216,10 +240,18 @@ def _is_caption_line(text):
 
 # --- 3. "This post originally appeared at ..." ---------------------------------------
 
+_PIECE = r"(?:blog\s+)?(?:post|article|piece|entry|essay|interview|story|op-ed|column|blog)"
 _CROSSPOST = re.compile(
-    r"(?:\b[Tt]his\s+(?:blog\s+)?(?:post|article|piece|entry|essay|interview|story|op-ed)\s+"
-    r"(?:was\s+|has\s+)?(?:originally|first)\s+|\bOriginally\s+)"
-    r"(?:appeared|published|posted|ran)\s+(?:at|on|in|by)\s+"
+    # "This post (was) originally appeared/published at", "This article is cross-posted
+    # from", "A version of this essay first ran in", "Originally posted on", "Reprinted from"
+    rf"(?:\b[Tt]his\s+{_PIECE}\s+(?:was\s+|has\s+(?:been\s+)?|is\s+)?"
+    r"(?:(?:originally|first|also)\s+(?:appeared|appears|published|posted|ran)"
+    r"|(?:originally\s+)?(?:cross-?posted|reposted|reprinted))"
+    rf"|\b[Aa]\s+version\s+of\s+this\s+{_PIECE}\s+(?:(?:originally|first|also)\s+)?"
+    r"(?:appeared|ran|was\s+published)"
+    r"|\bOriginally\s+(?:appeared|published|posted|ran)"
+    r"|\b(?:Cross-?posted|Reposted|Reprinted))"
+    r"\s+(?:with\s+permission\s+)?(?:at|on|in|by|from)\s+"
     r"(?P<publisher>[^\n]+?)"
     rf"(?:(?:,?\s+on|,)\s+{_DATE})?"
     # the sentence ends at a full stop that is not an initial ("U.S."), a line end or the end
@@ -270,37 +302,50 @@ _MAX_NAME = 100
 _SERIES_PARAGRAPHS = 3  # a post says it belongs to a series at its start
 _SERIES_ADJECTIVES = r"(?:(?:blog|new|ongoing|occasional|special|short)\s+)*"
 _DETERMINER = r"(?:a|an|the|this|our|my|their|its)\s+"
+# What one part is called: "the third installment", "the second blog post", "the 4th piece"
+_NOUNS = (
+    r"(?:post|article|piece|entry|installment|instalment|part|essay|blog|story|chapter"
+    r"|edition|column|segment|episode)"
+)
+_NOUN = rf"(?:blog\s+)?{_NOUNS}"
+_PLURAL_NOUN = r"(?:blog\s+)?(?:posts|articles|pieces|entries|installments|instalments|parts"
+_PLURAL_NOUN += r"|essays|blogs|stories|chapters|columns|segments|episodes)"
+_SERIES_WORD = r"(?:mini-?)?series\b"
 
 # "the third in a three-part series", "the fourth and final post in the series",
 # "the introductory article to an eight-part series", "the second post on a series"
 _ORDINAL_IN_SERIES = re.compile(
-    rf"\b(?P<ord>{_ORD})(?:\s+and\s+(?P<final>final|last))?"
-    r"(?:\s+(?:blog\s+)?(?:post|article|piece|entry|installment|instalment|part|essay|blog))?"
-    rf"\s+(?:in|of|on|to|for|from)\s+{_DETERMINER}(?:{_N_PART})?{_SERIES_ADJECTIVES}series\b",
+    rf"\b(?P<ord>{_ORD})(?:\s+and\s+(?P<final>final|last))?(?:\s+{_NOUN})?"
+    rf"\s+(?:in|of|on|to|for|from)\s+{_DETERMINER}(?:{_N_PART})?{_SERIES_ADJECTIVES}{_SERIES_WORD}",
     re.IGNORECASE,
 )
 # "the fourth and final article on X": no word "series", the name follows directly
 _ORDINAL_AND_FINAL = re.compile(
-    rf"\b(?P<ord>{_ORD})\s+and\s+(?P<final>final|last)\s+"
-    r"(?:blog\s+)?(?:post|article|piece|entry|installment|instalment|essay)\s+(?:on|about)\s+",
+    rf"\b(?P<ord>{_ORD})\s+and\s+(?P<final>final|last)\s+{_NOUN}\s+(?:on|about)\s+",
     re.IGNORECASE,
 )
-# "This is part 2 of a series on X" (this post's part), "In part I of this three-part
-# series, I wrote ..." (another part: only the total is about this post)
+# "the third of four posts on X": the name follows directly
+_ORDINAL_OF_TOTAL = re.compile(
+    rf"\b(?P<ord>{_ORD})\s+of\s+(?P<total>{_TOTAL})\s+{_PLURAL_NOUN}\s+"
+    r"(?:on|about|exploring|examining|looking\s+at)\s+",
+    re.IGNORECASE,
+)
+# "This is part 2 of a series on X", "Welcome to part three in our series on X" (this
+# post's part), "In part I of this three-part series, I wrote ..." (another part: only the
+# total is about this post)
 _PART_N_OF_SERIES = re.compile(
-    r"\b(?P<this>this\s+(?:(?:blog\s+)?(?:post|article|piece)\s+)?is\s+)?"
-    rf"part\s+(?P<n>{_PART_NUM})\s+of\s+{_DETERMINER}(?:{_N_PART})?{_SERIES_ADJECTIVES}series\b",
+    rf"\b(?P<this>(?:this\s+(?:{_NOUN}\s+)?is|welcome\s+to|here\s+is|below\s+is)\s+)?"
+    rf"part\s+(?P<n>{_PART_NUM})\s+(?:of|in)\s+{_DETERMINER}(?:{_N_PART})?{_SERIES_ADJECTIVES}"
+    rf"{_SERIES_WORD}",
     re.IGNORECASE,
 )
 # "This article is part of a series on X": membership and a name, no place in it
 _PART_OF_SERIES = re.compile(
-    rf"\bpart\s+of\s+{_DETERMINER}(?:{_N_PART})?{_SERIES_ADJECTIVES}series\b",
+    rf"\bpart\s+of\s+{_DETERMINER}(?:{_N_PART})?{_SERIES_ADJECTIVES}{_SERIES_WORD}",
     re.IGNORECASE,
 )
 # "a series of workshops": a series of something other than posts is not a blog series
-_SERIES_OF_OTHER = re.compile(
-    r"^\s+of\s+(?!(?:blog\s+)?(?:posts|articles|pieces|essays|blogs)\b)", re.IGNORECASE
-)
+_SERIES_OF_OTHER = re.compile(rf"^\s+of\s+(?!{_PLURAL_NOUN}\b)", re.IGNORECASE)
 # "... series on the report, X."
 _REPORT_TAIL = re.compile(
     r"^\s*,?\s*(?:on|about)\s+the\s+(?:report|paper|brief|book)[,:]?\s+(?P<x>.+)$",
@@ -308,7 +353,7 @@ _REPORT_TAIL = re.compile(
 )
 # "... series by PERSON on X", "... series based on X", "... series that aims to ..."
 _TAIL_NAME = re.compile(
-    r"^\s*,?\s*(?:of\s+(?:blog\s+)?(?:posts|articles|pieces|essays|blogs)\s+)?"
+    rf"^\s*,?\s*(?:of\s+{_PLURAL_NOUN}\s+)?"
     r"(?:by\s+.+?\s+)?"
     r"(?P<conn>on|about|based\s+on|focused\s+on|focusing\s+on|exploring|examining"
     r"|looking\s+at|that)\s+(?P<x>.+)$",
@@ -319,9 +364,11 @@ _TAIL_NAME = re.compile(
 _NAMED_REPORT = re.compile(rf"\bthe\s+(?P<r>[A-Z][^.!?]{{0,{_MAX_NAME * 2}}}?)\s+[Rr]eport\b")
 _TITLE_SMALL_WORDS = frozenset(
     {
-        "a", "an", "and", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with"
+        "a", "an", "and", "as", "at", "but", "by", "for", "from", "in", "into", "nor", "of", "on",
+        "or", "so", "the", "to", "up", "via", "vs", "with"
     }
 )  # fmt: skip
+_OPENING_QUOTES = "“\"‘'«"
 
 # Title markers: "... (Part 2)", "... – Part 3", "...: Part II", "Part Two: ..."
 _TITLE_PART_AT_END = re.compile(
@@ -368,6 +415,7 @@ class _Mention:
     ordinal: bool = False  # says which part this post is
     direct: bool = False  # the name follows the match directly (no word "series")
     name: str = ""
+    quoted: bool = False  # the writer put the name in quotation marks
 
 
 def series_key(name: str) -> str:
@@ -389,19 +437,21 @@ def find_series(title: str, paragraphs: list[str]) -> SeriesRef | None:
     ("... – Part 3"; the name is then the title without it).  The prose name wins; the
     part comes from a prose ordinal, else the title; the total from whichever states it.
     Hints like "Read Part 1 here" never give a part or a name, so without a name from
-    prose or title the result is None.
+    prose or title the result is None.  `titled` says whether the name reads as a title
+    (from the title marker, quoted, or capitalised): a sentence fragment is not one.
     """
     prose = _merge(_prose_mentions(paragraphs[:_SERIES_PARAGRAPHS]))
     title_name, title_part, title_total = _title_part(title)
     name = prose.name or title_name
     if not name:
         return None
+    titled = not prose.name or prose.quoted or is_title(name)
     part = prose.part if prose.part is not None else title_part
     total = prose.total if prose.total is not None else title_total
     if prose.final:  # "the concluding post": part and total are the same number
         part = part if part is not None else total
         total = total if total is not None else part
-    return SeriesRef(title=name, key=series_key(name), part=part, total=total)
+    return SeriesRef(title=name, key=series_key(name), part=part, total=total, titled=titled)
 
 
 def _prose_mentions(paragraphs):
@@ -418,6 +468,7 @@ def _sentence_mentions(sentence):
     found = [
         *_ordinal_in_series(sentence),
         *_ordinal_and_final(sentence),
+        *_ordinal_of_total(sentence),
         *_part_n_of_series(sentence),
         *_part_of_series(sentence),
     ]
@@ -436,7 +487,9 @@ def _sentence_mentions(sentence):
     for mention in found:
         following = bisect_left(starts, mention.end)
         tail = sentence[mention.end : starts[following] if following < len(starts) else None]
-        mention.name = _clean_name(tail) if mention.direct else _name_from_tail(tail)
+        raw = tail if mention.direct else _raw_name(tail)
+        mention.name = _clean_name(raw)
+        mention.quoted = raw.lstrip()[:1] in _OPENING_QUOTES
     return found
 
 
@@ -454,13 +507,19 @@ def _ordinal_and_final(sentence):
         yield _ordinal_mention(match, direct=True)
 
 
+def _ordinal_of_total(sentence):
+    # "the third of four posts on X": part and total, name right after "on"
+    for match in _ORDINAL_OF_TOTAL.finditer(sentence):
+        yield _ordinal_mention(match, direct=True)
+
+
 def _ordinal_mention(match, direct=False):
     """A mention from a match with an "ord" group and optional "final"/"total" groups."""
     word = match.group("ord").lower()
     total = _number(match.group("total")) if match.groupdict().get("total") else None
-    final = word in FINAL_WORDS or bool(match.group("final"))
+    final = word in FINAL_WORDS or bool(match.groupdict().get("final"))
     part = None if word in FINAL_WORDS else _number(word)
-    if match.group("final"):  # "fourth and final": the total is four
+    if match.groupdict().get("final"):  # "fourth and final": the total is four
         total = total or part
     return _Mention(match.start(), match.end(), part, total, final, ordinal=True, direct=direct)
 
@@ -489,21 +548,23 @@ def _merge(mentions):
     """One summary: the first ordinal mention leads, other mentions fill in the gaps."""
     ordinal = [m for m in mentions if m.ordinal]
     lead = ordinal[0] if ordinal else _Mention(0, 0)
+    named = lead if lead.name else next((m for m in mentions if m.name), lead)
     return _Mention(
         0,
         0,
         part=lead.part,
         total=lead.total or next((m.total for m in mentions if m.total), None),
         final=lead.final,
-        name=lead.name or next((m.name for m in mentions if m.name), ""),
+        name=named.name,
+        quoted=named.quoted,
     )
 
 
-def _name_from_tail(tail):
-    """The series name in the words after "series" (" on X", " by P on X", ...)."""
+def _raw_name(tail):
+    """The words that name the series after "series" (" on X", " by P on X", ...), uncleaned."""
     match = _REPORT_TAIL.match(tail)
     if match:  # "on the report, X": the report's title is the name
-        return _clean_name(match.group("x"))
+        return match.group("x")
     match = _TAIL_NAME.match(tail)
     if not match:
         return ""
@@ -511,7 +572,7 @@ def _name_from_tail(tail):
         report = _named_report(match.group("x"))
         if report:
             return report
-    return _clean_name(match.group("x"))
+    return match.group("x")
 
 
 def _named_report(clause):
@@ -525,7 +586,7 @@ def _named_report(clause):
     words = match.group("r").split()
     if not all(w[0].isupper() or w[0].isdigit() or w in _TITLE_SMALL_WORDS for w in words):
         return ""
-    return _clean_name(match.group("r").split(":")[0])
+    return match.group("r").split(":")[0]
 
 
 def _title_part(title):
@@ -595,3 +656,192 @@ def _trim_name(text):
         previous = text
         text = _TRAILING_SMALL_WORD.sub("", text.rstrip(_NAME_TRIM).lstrip())
     return text
+
+
+def is_title(name: str) -> bool:
+    """Whether a name reads as a title: its first and most of its significant words capitalised.
+
+    "Moving Toward Mastery", "Quality and Equity by Design" and "iNACOL Symposium" do;
+    "complex, fundamental questions that practitioners …" and "grading in Maine" do not.
+    """
+    words = [word.strip(_NAME_TRIM + "()[]") for word in name.split()]
+    significant = [
+        word
+        for word in words
+        if word.lower() not in _TITLE_SMALL_WORDS and any(ch.isalpha() for ch in word)
+    ]
+    if not significant:
+        return False
+    capitalised = [word for word in significant if any(ch.isupper() for ch in word[:2])]
+    return significant[0] in capitalised and 3 * len(capitalised) >= 2 * len(significant)
+
+
+# "Grading for Equity: Report Cards", "Grading for Equity – Homework", "… | Part 2"
+_STEM_SEPARATOR = re.compile(rf":\s|\s{_DASH}\s|\s\|\s")
+
+
+def title_stem(title: str) -> str:
+    """The part of a title a series' posts share: the name before a part marker, else the
+    words before ": ", " – " or " | ".  "" when the title has neither."""
+    name, _part, _total = _title_part(title)
+    if name:
+        return name
+    head = _STEM_SEPARATOR.split(title, maxsplit=1)
+    return head[0].strip() if len(head) == 2 else ""
+
+
+# --- 5. links to other parts: "Read Part 1 here", "Read parts one and two" --------------
+
+_PART_LIST = (
+    rf"{_PART_NUM}(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)(?:parts?\s+)?{_PART_NUM}){{0,5}}"
+)
+_PART_LINK = re.compile(
+    # "Read Part 1 here", "see parts one and two", "Start here: part 1", "catch up on Part I"
+    r"\b(?:(?:read|see|start\s+with|begin\s+with|catch\s+up\s+(?:on|with)|revisit)"
+    r"\s+(?:the\s+)?(?:(?:first|previous|earlier)\s+)?"
+    r"|start\s+here\s*[:\-–—]?\s*)"
+    rf"(?P<a>parts?\s+{_PART_LIST})"
+    # "Part 1 is here; Part 2 is here", "parts one and two can be found here"
+    rf"|\b(?P<b>parts?\s+{_PART_LIST})(?=\s+(?:is|are|can\s+be\s+(?:found|read))\s+"
+    r"(?:available\s+)?here\b)",
+    re.IGNORECASE,
+)
+_PART_TOKEN = re.compile(rf"\b{_PART_NUM}", re.IGNORECASE)
+
+
+def find_part_links(text: str) -> list[tuple[int, int, int]]:
+    """Where the text points readers to other parts: (start, end, part number) spans.
+
+    "Read Part 1 here" gives the span of "Part 1"; "Read parts one and two" one span for
+    "parts one" and one for "two", so each can link to its own part.
+    """
+    spans = []
+    for match in _PART_LINK.finditer(text):
+        group = "a" if match.group("a") else "b"
+        start, end = match.span(group)
+        first = True
+        for token in _PART_TOKEN.finditer(text, start + 4, end):
+            part = _number(token.group())
+            if part:
+                spans.append((start if first else token.start(), token.end(), part))
+                first = False
+    return spans
+
+
+# --- 6. image file names left in the text ------------------------------------------
+
+_IMAGE_FILE_NAME = re.compile(
+    # "Screen Shot 2014-08-30 at 7.22.41 AM", "Screenshot_2019-01-02-10-00-00.png"
+    r"(?:Screen ?[Ss]hot|Screenshot)[ _-]?\d{4}-\d{2}-\d{2}"
+    r"(?:[ _-](?:at[ _])?\d{1,2}[.:_-]\d{2}(?:[.:_-]\d{2})?(?:\s?[AP]M)?)?(?:\s?\(\d{1,3}\))?"
+    r"(?:\.(?:png|jpe?g|gif|webp))?"
+    # "IMG_2041.JPG", "DSC01234", "team-photo.jpg" (bounded: no scan over a long word)
+    r"|(?<![\w-])(?:IMG|DSCN?|PXL)[_-]?\d{3,9}(?:\.(?:jpe?g|png|gif|heic|webp))?"
+    r"|(?<![\w-])[\w-]{1,80}\.(?:jpe?g|png|gif|webp)\b",
+    re.IGNORECASE,
+)
+
+
+def split_image_file_name(line: str) -> tuple[str, str] | None:
+    """("News", "Screen Shot 2014-08-30 at 7.22.41 AM") for a heading glued to the file
+    name of a lost image; the text is what is left around the name.  None without one."""
+    match = _IMAGE_FILE_NAME.search(line)
+    if not match:
+        return None
+    rest = f"{line[: match.start()].rstrip()} {line[match.end() :].lstrip()}".strip()
+    return rest, match.group()
+
+
+# --- 7. one record: cross-post and series, whatever the source ---------------------
+
+_HEAD_CHARS = 20_000  # notices and series statements open a post
+_BLOCK_OPEN = re.compile(r"<(p|h[1-6]|blockquote)\b[^<>]*>", re.IGNORECASE)
+_BLOCK_END = re.compile(
+    r"</(?:p|h[1-6]|li|blockquote|div|figure|figcaption|ul|ol|table)\s*>|<br\s*/?>",
+    re.IGNORECASE,
+)
+_TAG = re.compile(r"<[^<>]*>")  # stops at the next "<": linear even with stray brackets
+_HREF = re.compile(r"""href\s*=\s*["']([^"'<>]+)["']""", re.IGNORECASE)
+
+
+def recognise(item):
+    """Cross-post notice and series of a post record, read from its HTML body and title.
+
+    Both sources pass through here, so text pages and WordPress posts follow the same
+    rules.  The notice sentence leaves the body (the post page shows its own notice).
+    Anything that is not a PostRecord passes through unchanged.
+    """
+    if isinstance(item, PostRecord):
+        if not item.crosspost_source:
+            _take_crosspost(item)
+        item.series = find_series(item.title, _paragraphs(item.body))
+    return item
+
+
+def _blocks(body):
+    """(start, inner start, inner end, end) of the first paragraphs and headings."""
+    position, limit = 0, min(len(body), _HEAD_CHARS)
+    for _ in range(_SERIES_PARAGRAPHS):
+        opening = _BLOCK_OPEN.search(body, position, limit)
+        if not opening:
+            return
+        closing = re.compile(rf"</{opening[1]}\s*>", re.IGNORECASE).search(body, opening.end())
+        if not closing:
+            return
+        yield opening.start(), opening.end(), closing.start(), closing.end()
+        position = closing.end()
+
+
+def _plain(fragment):
+    return " ".join(html.unescape(_TAG.sub("", fragment)).split())
+
+
+def _take_crosspost(record):
+    body = record.body
+    for start, inner_start, inner_end, end in _blocks(body):
+        inner = body[inner_start:inner_end]
+        found = find_crosspost(_plain(inner))
+        if not found:
+            continue
+        record.crosspost_source, record.crosspost_date, rest = found
+        if not record.crosspost_url and (href := _HREF.search(inner)):
+            record.crosspost_url = html.unescape(href[1])
+        if not rest:
+            record.body = (body[:start] + body[end:]).strip()
+        elif "<" not in inner:  # plain text: the rest of the paragraph stays
+            record.body = body[:inner_start] + html.escape(rest) + body[inner_end:]
+        return
+
+
+def _paragraphs(body):
+    """The plain text of the first paragraphs (and headings, list items) of an HTML body."""
+    text = _TAG.sub("", _BLOCK_END.sub("\n\n", body[:_HEAD_CHARS]))
+    chunks = (" ".join(html.unescape(chunk).split()) for chunk in text.split("\n\n"))
+    return [chunk for chunk in chunks if chunk][:_SERIES_PARAGRAPHS]
+
+
+_MARKUP = re.compile(r"(<[^<>]*>)")
+_LINK_OPEN = re.compile(r"<a\b", re.IGNORECASE)
+_LINK_CLOSE = re.compile(r"</a\s*>", re.IGNORECASE)
+
+
+def link_parts(body: str, url_for) -> str:
+    """The HTML body with "Read Part 1 here" linking to part 1, and so on.
+
+    `url_for(part)` gives a part's address or None (not imported: the words stay as they
+    are).  Text already inside a link is left alone.
+    """
+    pieces, in_link = [], False
+    for index, piece in enumerate(_MARKUP.split(body)):
+        if index % 2:  # a tag
+            in_link = bool(_LINK_OPEN.match(piece)) or (in_link and not _LINK_CLOSE.match(piece))
+            pieces.append(piece)
+            continue
+        position = 0
+        for start, end, part in [] if in_link else find_part_links(piece):
+            if url := url_for(part):
+                link = f'<a href="{html.escape(url)}">{piece[start:end]}</a>'
+                pieces += [piece[position:start], link]
+                position = end
+        pieces.append(piece[position:])
+    return "".join(pieces)

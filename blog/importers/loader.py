@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
 from blog.importers.media import MediaImporter
+from blog.importers import detect
 from blog.models import Author, Byline, Post, Section, Series
 from blog.signals import posts_imported
 from competencyworks import revisions, search
@@ -35,7 +36,7 @@ POST_FIELDS = [
     "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
     "excerpt_only", "image", "image_width", "image_height", "image_alt", "image_caption",
-    "image_source_url", "import_digest", "updated_at",
+    "image_credit", "image_source_url", "import_digest", "updated_at",
 ]  # fmt: skip
 # The fields a conflict compares to say what the source changed since it was last imported.
 COMPARED_FIELDS = [
@@ -102,6 +103,8 @@ class Loader:
         self.post_type = ContentType.objects.get_for_model(Post)
         self.series = {}  # import key -> Series
         self.series_parts = {}  # series id -> {part: post import key}
+        self.stated_names = Counter()  # short hash of a series key -> posts naming it untitled
+        self.title_stems = set()  # short hashes of the series keys of title stems
         self.authors = {}  # lowercased name -> Author
         self.tags = {}  # lowercased name -> Tag
         self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
@@ -122,6 +125,7 @@ class Loader:
 
     def finish(self):
         self.rewrite_internal_links()
+        self.link_parts()
         self.record_revisions()
         posts_imported.send(sender=Post, post_ids=self.written_ids)
 
@@ -133,6 +137,7 @@ class Loader:
         for record in records:
             fit_keys(record)
         keys = [record.import_key for record in records]
+        self.note_series_names(records)
         found = Post.objects.filter(import_key__in=keys).select_related("section", "series")
         existing = {post.import_key: post for post in found}
         changed = []  # (post, record, address before the change or None)
@@ -265,15 +270,40 @@ class Loader:
         post.excerpt_only = record.excerpt_only
         post.image_alt = record.image_alt[:300]
         post.image_caption = record.caption[:500]
+        post.image_credit = record.credit[:300]
         post.image_source_url = record.image_url[:500]
         post.import_digest = digest
         post.series, post.series_part = self.place_in_series(post, record)
         post.prepare_content()
         clean_fields(post)  # bulk writes skip the cleaning a save does
 
+    def note_series_names(self, records):
+        """What lets a series name that is not a title stand: other posts of the run (this
+        batch or before it) that name it too, or titles that share it as their stem."""
+        for record in records:
+            if record.series and not record.series.titled:
+                self.stated_names[short_hash(record.series.key)] += 1
+            if stem := detect.title_stem(record.title):
+                self.title_stems.add(short_hash(detect.series_key(stem)))
+
+    def is_shared_name(self, key):
+        hashed = short_hash(key)
+        return (
+            self.stated_names[hashed] > 1
+            or hashed in self.title_stems
+            or key in self.series
+            or Series.objects.filter(import_key=key).exists()
+        )
+
     def place_in_series(self, post, record):
         ref = record.series
         if ref is None:
+            return None, None
+        if not ref.titled and not self.is_shared_name(ref.key):
+            record.warnings.append(
+                f"left out of a series: {ref.title[:80]!r} is not a series title "
+                "(not capitalised or quoted) and no other post or title shares it"
+            )
             return None, None
         series = self.series.get(ref.key)
         if series is None:
@@ -409,6 +439,11 @@ class Loader:
 
     def remember(self, post, record, action, url=None):
         images = self.media.report(post)
+        if not record.authors:
+            record.warnings.append("no author: the source names none")
+            self.counts["without_authors"] += 1
+        if record.section not in self.sections:
+            self.counts["in_default_section"] += 1
         self.counts[action] += 1
         self.counts["warnings"] += len(record.warnings)
         if record.old_link:
@@ -458,6 +493,39 @@ class Loader:
                     IMPORTED_FROM + file_name,
                 )
 
+    def link_parts(self):
+        """ "Read Part 1 here" in a post of a series links to part 1, once it is imported.
+
+        Search documents stay as written: they hold the body's text, never its hrefs."""
+        for ids in batched(self.written_ids, BATCH_SIZE):
+            in_series = Post.objects.filter(pk__in=ids, series__isnull=False)
+            posts = list(in_series.values_list("pk", "series_id", "body"))
+            wanted = {
+                (series_id, part) for _, series_id, body in posts for part in self.parts_named(body)
+            }
+            if not wanted:
+                continue
+            parts = Post.objects.published().filter(
+                series_id__in={series_id for series_id, _ in wanted},
+                series_part__in={part for _, part in wanted},
+            )
+            parts = parts.only("slug", "publish_at", "created_at", "series_id", "series_part")
+            urls = {(p.series_id, p.series_part): p.get_absolute_url() for p in parts}
+            linked = []
+            for pk, series_id, body in posts:
+                new_body = detect.link_parts(
+                    body, lambda part, s=series_id, urls=urls: urls.get((s, part))
+                )
+                if new_body != body:
+                    linked.append(Post(pk=pk, body=new_body))
+            Post.objects.bulk_update(linked, ["body"])
+
+    @staticmethod
+    def parts_named(body):
+        named = []
+        detect.link_parts(body, lambda part: named.append(part))
+        return named
+
     def rewrite_internal_links(self):
         """Links between imported posts point at the old site; send them to the new addresses.
 
@@ -502,5 +570,7 @@ class Loader:
                 "warnings",
                 "redirects",
                 "links_rewritten",
+                "without_authors",
+                "in_default_section",
             )
-        } | self.media.summary()
+        } | {"default_section": self.default_section.slug} | self.media.summary()

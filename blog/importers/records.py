@@ -24,6 +24,9 @@ class SeriesRef:
     key: str  # normalised name, so one series found in many posts and files is one Series
     part: int | None = None
     total: int | None = None
+    # The name reads as a title (capitalised or quoted). A name that does not ("complex,
+    # fundamental questions that …") makes a series only if other posts share it.
+    titled: bool = True
 
 
 @dataclass
@@ -47,6 +50,7 @@ class PostRecord:
     excerpt_only: bool = False
     image_alt: str = ""
     caption: str = ""
+    credit: str = ""  # "Photo by …"
     image_url: str = ""  # featured image at the old site; the loader may fetch it
     slug: str = ""  # wanted slug (WordPress post_name); the loader keeps it unique
     old_paths: list[str] = field(default_factory=list)  # old addresses that should redirect

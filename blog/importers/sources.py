@@ -10,7 +10,7 @@ import sys
 from itertools import islice
 from pathlib import Path
 
-from blog.importers import text_archive, wxr
+from blog.importers import detect, text_archive, wxr
 from blog.importers.records import ArchiveError
 
 FORMATS = ("auto", "text", "wxr")
@@ -49,13 +49,16 @@ def sniff(path):
 
 
 def records_from(path, *, source_format, time_zone):
-    """Post records and skipped items of one file, in source order."""
+    """Post records and skipped items of one file, in source order, with cross-posts and
+    series recognised the same way in every format."""
     path = check_path(path)
     if source_format == "auto":
         source_format = sniff(path)
     if source_format == "wxr":
-        return in_parallel(path, wxr.parse_wxr, time_zone=time_zone)
-    return text_archive.text_archive_records(path, time_zone=time_zone)
+        items = in_parallel(path, wxr.parse_wxr, time_zone=time_zone)
+    else:
+        items = text_archive.text_archive_records(path, time_zone=time_zone)
+    return map(detect.recognise, items)
 
 
 def in_parallel(path, parse, **options):

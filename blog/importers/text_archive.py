@@ -31,7 +31,6 @@ BLURB_LINES = (
 BULLET = re.compile(r"^\s*[•·▪●◦‣\-*]\s+")
 NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+")
 SENTENCE_END = re.compile(r"[.!?:;…]['’\"”)]*$")
-STRAY_IMAGE_TEXT = re.compile(r"Screen ?Shot \d{4}-\d{2}-\d{2}|\.(?:jpe?g|png|gif)$", re.I)
 HEADING_MAX = 90
 # A listing page shows teasers, a few KB each; far more text without a share line means the
 # file is not a listing page, and reading on would hold all of it in memory.
@@ -133,8 +132,8 @@ def parse_entry(path, entry):
         if not lines[-1]:
             lines.pop()
     recover_front_matter(record, lines)
-    record.series = detect.find_series(title, lines[:3])
-    record.body = render_body(lines, record)
+    drop_empty_trailing_headings(record, lines)
+    record.body = render_body(lines, record)  # cross-post and series: detect.recognise
     return record, entry_date  # missing dates are settled from the neighbours
 
 
@@ -150,23 +149,25 @@ def read_date(path, entry):
 
 
 def recover_front_matter(record, lines):
-    """Image alt text, cross-post notice and standalone captions at the top of the text."""
+    """Image alt text and standalone caption and credit lines at the top of the text; they
+    may follow a cross-post notice, which stays for detect.recognise to read."""
     if not lines:
         return
     alt, lines[0] = detect.split_glued_alt(lines[0])
-    notes = 0  # lines kept above the captions: what was left of the cross-post sentence
-    if crosspost := detect.find_crosspost(lines[0]):
-        record.crosspost_source, record.crosspost_date, remainder = crosspost
-        if remainder:
-            lines[0], notes = remainder, 1
-        else:
-            lines.pop(0)
-    caption_alt, caption, consumed = detect.standalone_captions(lines[notes:])
+    notes = 1 if detect.find_crosspost(lines[0]) else 0  # lines kept above the captions
+    caption_alt, caption, credit, consumed = detect.standalone_captions(lines[notes:])
     del lines[notes : notes + consumed]
     record.image_alt = alt or caption_alt
     record.caption = caption
+    record.credit = credit
     if alt and caption_alt:
         record.warnings.append(f"second image text {caption_alt!r} not kept")
+
+
+def drop_empty_trailing_headings(record, lines):
+    """A heading with nothing under it ends the teaser: what it opened was not saved."""
+    while len(lines) > 1 and is_heading(lines[-1]) and detect.is_title(lines[-1]):
+        record.warnings.append(f"dropped heading {lines.pop()!r}: no text under it")
 
 
 def render_body(lines, record):
@@ -191,10 +192,13 @@ def render_body(lines, record):
                 break
         else:
             close_list()
+            if len(line) < HEADING_MAX and (found := detect.split_image_file_name(line)):
+                line, file_name = found  # "NewsScreen Shot 2014-…": the heading stays
+                record.warnings.append(f"dropped image file name {file_name!r}")
+                if not line:
+                    continue
             text = html.escape(line)
-            if STRAY_IMAGE_TEXT.search(line) and len(line) < HEADING_MAX:
-                record.warnings.append(f"dropped image file text {line!r}")
-            elif is_heading(line) and index + 1 < len(lines):
+            if is_heading(line) and index + 1 < len(lines):
                 blocks.append(f"<h3>{text}</h3>")
             else:
                 blocks.append(f"<p>{text}</p>")

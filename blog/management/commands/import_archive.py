@@ -81,19 +81,28 @@ class Command(BaseCommand):
         self.print_images_elsewhere(summary, report)
 
     def reporter(self, json_report, verbosity):
+        shown_file = None
+
         def on_post(entry):
+            nonlocal shown_file
             if json_report:
                 json_report.add(entry)
-            # A conflict is news at any verbosity: an editor's work was kept or replaced.
-            if verbosity > 1 or (verbosity and entry["conflict"]):
-                for warning in entry["warnings"]:
-                    self.stdout.write(self.style.WARNING(f"{entry['source']}: {warning}"))
-                for image in entry["images"]["elsewhere"]:
-                    self.stdout.write(
-                        self.style.WARNING(
-                            f"{entry['source']}: image still at {image['url']}: {image['reason']}"
-                        )
-                    )
+            if not verbosity:
+                return
+            # Warnings under a line naming their file: "  line 12: …"
+            file_name, _, where = entry["source"].rpartition(", ")
+            notes = [
+                *entry["warnings"],
+                *(
+                    f"image still at {i['url']}: {i['reason']}"
+                    for i in entry["images"]["elsewhere"]
+                ),
+            ]
+            if notes and file_name != shown_file:
+                self.stdout.write(f"{file_name}:")
+                shown_file = file_name
+            for note in notes:
+                self.stdout.write(self.style.WARNING(f"  {where}: {note}"))
 
         return on_post if json_report or verbosity else None
 
