@@ -2,6 +2,7 @@
 
 import builtins
 import codecs
+import io
 import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,7 +56,7 @@ def test_items_come_in_source_order_with_pages_and_menus_skipped(minimal):
     assert minimal[2].reason == "nav_menu_item (only posts are imported)"
 
 
-def test_stats_count_items_pages_attachments_and_approved_comments():
+def test_stats_count_items_pages_attachments_and_comments():
     wxr = WxrFile(FIXTURES / "minimal.xml", time_zone=ZONE)
     records = list(wxr.records())
     assert len(records) == 5
@@ -64,8 +65,10 @@ def test_stats_count_items_pages_attachments_and_approved_comments():
         "posts": 3,
         "pages_skipped": 1,
         "attachments": 1,
-        "comments": 2,
+        "comments": 3,  # two approved and one waiting; spam is not counted
+        "comments_approved": 2,
         "skipped": 1,
+        "characters_replaced": 0,
     }
     assert wxr.wxr_version == "1.2"
 
@@ -112,7 +115,8 @@ def test_sources_name_the_file_and_the_line_where_the_item_starts(minimal):
                 "/2019/05/03/report-cards/",
             ],
         ),
-        ("comment_count", 2),
+        ("comment_count", 3),
+        ("approved_comment_count", 2),
         ("date_inferred", False),
         ("series", None),
         (
@@ -523,3 +527,151 @@ def test_memory_stays_flat_as_the_export_grows(tmp_path):
     assert (small_count, large_count) == (2_000, 20_000)
     assert (tmp_path / "large.xml").stat().st_size > 9 * (tmp_path / "small.xml").stat().st_size
     assert large_peak < 2 * small_peak
+
+
+# Namespaces, versions and lenient reading, as WordPress's importer has them.
+
+HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:excerpt="{excerpt}" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="{wp}">
+<channel>
+<title>Site</title>
+{version}<wp:base_site_url>https://cw.example</wp:base_site_url>
+"""
+ITEM = """<item><title>{title}</title><link>https://cw.example/{n}/</link>
+<content:encoded><![CDATA[{body}]]></content:encoded><excerpt:encoded><![CDATA[Short]]></excerpt:encoded>
+<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2020-01-01 15:00:00</wp:post_date_gmt>
+<wp:post_name>p{n}</wp:post_name><wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+</item>
+"""
+
+
+def export(tmp_path, items=(), wp="http://wordpress.org/export/1.2/", version="1.2", raw=""):
+    excerpt = wp.rstrip("/") + "/excerpt/"
+    tag = f"<wp:wxr_version>{version}</wp:wxr_version>\n" if version is not None else ""
+    text = HEAD.format(wp=wp, excerpt=excerpt, version=tag)
+    text += "".join(ITEM.format(n=n, title=title, body=body) for n, (title, body) in items)
+    path = tmp_path / "export.xml"
+    path.write_text(text + raw + "</channel></rss>\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    "wp",
+    [
+        "https://wordpress.org/export/1.2/",
+        "http://wordpress.org/export/1.0/",
+        "https://wordpress.com/export/1.2/",
+        "http://wp.org/export/1.1/",  # any address the document binds to wp:
+    ],
+)
+def test_the_wordpress_namespace_is_read_from_the_document(tmp_path, wp):
+    [post] = parse_wxr(export(tmp_path, [(1, ("Hello", "Body"))], wp=wp), time_zone=ZONE)
+    assert (post.title, post.body, post.excerpt, post.slug) == (
+        "Hello",
+        "<p>Body</p>",
+        "Short",
+        "p1",
+    )
+    assert post.import_key == "wxr:cw.example:1"
+
+
+@pytest.mark.parametrize(
+    ("version", "reason"),
+    [
+        (None, "missing/invalid WXR version number (it has no <wp:wxr_version>)"),
+        ("", "missing/invalid WXR version number (it has no <wp:wxr_version>)"),
+        ("1.2beta", "missing/invalid WXR version number (it says '1.2beta')"),
+        ("1.3", "WXR version 1.3 is newer than the versions WordPress's importer reads"),
+        ("2.0", "WXR version 2.0 is newer"),
+    ],
+)
+def test_files_wordpress_refuses_are_refused_for_its_reason(tmp_path, version, reason):
+    path = export(tmp_path, [(1, ("Hello", "Body"))], version=version)
+    with pytest.raises(ArchiveError) as caught:
+        list(parse_wxr(path, time_zone=ZONE))
+    assert str(caught.value).startswith(f"{path}: ")
+    assert reason in str(caught.value)
+
+
+def test_control_characters_are_replaced_and_reported(tmp_path):
+    path = export(tmp_path, [(1, ("Tab\x0bbed\x01", "Word\x0bline")), (2, ("Clean", "Fine"))])
+    wxr = WxrFile(path, time_zone=ZONE)
+    first, second = wxr.records()
+    assert (first.title, first.body) == ("Tab bed", "<p>Word line</p>")
+    assert first.warnings == [
+        "3 character(s) that XML does not allow (control characters) were replaced by spaces, "
+        "first on line 8, 9"
+    ]
+    assert second.warnings == []
+    assert wxr.stats["characters_replaced"] == 3
+
+
+def test_control_characters_after_the_first_chunk_keep_characters_whole(tmp_path):
+    # A two-byte character split between two reads, then a control character further on.
+    filler = "x" * (64 * 1024 - len(HEAD) - 300)
+    items = [(1, ("Long", filler + "é" * 200)), (2, ("Later\x0c", "Ünïcode"))]
+    first, second = parse_wxr(export(tmp_path, items), time_zone=ZONE)
+    assert first.body.endswith("é" * 200 + "</p>")
+    assert (second.title, second.body) == ("Later", "<p>Ünïcode</p>")
+
+
+def test_cdata_that_holds_its_own_end_reads_as_in_wordpress():
+    [post] = parse("real/wordpress-develop-crazy-cdata.xml")
+    assert post.body == "<p>Content with nested <![CDATA[ tags ]]> :)</p>"
+
+
+def test_a_stray_cdata_end_outside_cdata_is_text(tmp_path):
+    path = export(tmp_path, raw="<item><title>A ]]> B</title><wp:post_id>9</wp:post_id></item>")
+    [post] = parse_wxr(path, time_zone=ZONE)
+    assert post.title == "A ]]> B"
+    assert post.warnings[0] == (
+        '1 CDATA section(s) hold "]]>", which XML does not allow; they were read as WordPress '
+        "reads them"
+    )
+
+
+def test_other_bad_markup_is_still_refused_with_its_line(tmp_path):
+    path = export(tmp_path, raw="<item>\n<title>a < b</title></item>")
+    with pytest.raises(ArchiveError, match="malformed XML at column 11: not well-formed") as caught:
+        list(parse_wxr(path, time_zone=ZONE))
+    assert caught.value.line == 9
+
+
+def test_items_missing_optional_fields_get_defaults_and_warnings(tmp_path):
+    bare = (
+        "<item><title>Bare \u202eevil\u202c \u200bzero</title>"
+        "<content:encoded>Text</content:encoded>"
+        "<wp:post_id>5</wp:post_id><wp:post_date>2021-02-03 04:05:06</wp:post_date>"
+        "<wp:post_name></wp:post_name><wp:status>publish</wp:status></item>"
+        "<item><title>Zero</title><wp:post_id>6</wp:post_id><wp:post_type>post</wp:post_type>"
+        "<wp:post_date>0000-00-00 00:00:00</wp:post_date>"
+        "<wp:post_date_gmt>0000-00-00 00:00:00</wp:post_date_gmt></item>"
+    )
+    bare_post, zero = parse_wxr(export(tmp_path, raw=bare), time_zone=ZONE)
+    assert bare_post.title == "Bare \u202eevil\u202c \u200bzero"  # kept as written
+    assert bare_post.published_at == datetime(2021, 2, 3, 4, 5, 6, tzinfo=ZoneInfo(ZONE))
+    assert (bare_post.status, bare_post.slug, bare_post.authors) == ("published", "", [])
+    assert bare_post.warnings == [
+        "no wp:post_type; imported as a post, as WordPress does",
+        f"no wp:post_date_gmt; wp:post_date read as {ZONE}",
+        "no wp:post_name; the slug was made from the title",
+        "no permalink (link) in the export; the old address cannot redirect",
+    ]
+    assert (zero.status, zero.published_at) == ("draft", None)
+    assert zero.warnings == ["WordPress status '(none)'; imported as a draft"]
+
+
+@pytest.mark.django_db
+def test_bidi_and_zero_width_characters_stay_in_titles_but_not_slugs(tmp_path):
+    from django.core.management import call_command
+
+    from blog.models import Post
+
+    title = "\u202bRTL\u202c Grading\u200b \u2066Reform\u2069\ufeff"
+    call_command("import_archive", str(export(tmp_path, raw=f"<item><title>{title}</title>"
+                 "<wp:post_id>3</wp:post_id><wp:status>publish</wp:status></item>")),
+                 stdout=io.StringIO(), stderr=io.StringIO())  # fmt: skip
+    post = Post.objects.get()
+    assert post.title == title
+    assert post.slug == "rtl-grading-reform"

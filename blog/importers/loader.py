@@ -446,6 +446,8 @@ class Loader:
             self.counts["in_default_section"] += 1
         self.counts[action] += 1
         self.counts["warnings"] += len(record.warnings)
+        self.counts["comments"] += record.comment_count
+        self.counts["comments_approved"] += record.approved_comment_count
         if record.old_link:
             self.post_ids_by_link[short_hash(link_key(record.old_link))] = post.pk
         if self.on_post is None:
@@ -473,6 +475,7 @@ class Loader:
                 "caption": post.image_caption or None,
                 "tags": list(dict.fromkeys(record.tags)),
                 "comments": record.comment_count,
+                "comments_approved": record.approved_comment_count,
                 "images": images,
                 "warnings": list(record.warnings),
                 "conflict": id(record) in self.conflicting,
@@ -559,18 +562,24 @@ class Loader:
             self.counts["links_rewritten"] += len(rewritten)
 
     def summary(self):
-        return {
-            name: self.counts[name]
-            for name in (
-                "created",
-                "updated",
-                "unchanged",
-                "skipped",
-                "conflicts",
-                "warnings",
-                "redirects",
-                "links_rewritten",
-                "without_authors",
-                "in_default_section",
-            )
-        } | {"default_section": self.default_section.slug} | self.media.summary()
+        return (
+            {
+                name: self.counts[name]
+                for name in (
+                    "created",
+                    "updated",
+                    "unchanged",
+                    "skipped",
+                    "conflicts",
+                    "warnings",
+                    "redirects",
+                    "links_rewritten",
+                    "without_authors",
+                    "in_default_section",
+                    "comments",
+                    "comments_approved",
+                )
+            }
+            | {"default_section": self.default_section.slug}
+            | self.media.summary()
+        )

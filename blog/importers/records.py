@@ -55,7 +55,8 @@ class PostRecord:
     slug: str = ""  # wanted slug (WordPress post_name); the loader keeps it unique
     old_paths: list[str] = field(default_factory=list)  # old addresses that should redirect
     old_link: str = ""  # the old permalink, for rewriting links between imported posts
-    comment_count: int = 0
+    comment_count: int = 0  # comments in the source, approved or waiting (not spam or trash)
+    approved_comment_count: int = 0
     warnings: list[str] = field(default_factory=list)
 
     def digest(self):
@@ -65,7 +66,12 @@ class PostRecord:
         return hashlib.sha256(payload).hexdigest()
 
 
-VOLATILE = {"source", "warnings", "comment_count"}  # reported, not written to the post
+VOLATILE = {
+    "source",
+    "warnings",
+    "comment_count",
+    "approved_comment_count",
+}  # reported, not written to the post
 
 
 def _plain(value):

@@ -11,7 +11,10 @@ dropped as soon as it has been read:
    item, revision and so on, in source order. Attachments are counted, not yielded.
 
 Because the first pass reads everything, a broken file raises ``ArchiveError`` before any
-record is yielded. DOCTYPEs are refused outright (as the WordPress importer does), which stops
+record is yielded. As in WordPress's importer, the file must say its ``wp:wxr_version``
+(1.0 to 1.2), and the ``wp:`` namespace is whatever the document binds it to; control
+characters WordPress wrote from posts are replaced by spaces, and CDATA holding "]]>" is
+read leniently, each with a warning on the first post. DOCTYPEs are refused outright (as the WordPress importer does), which stops
 entity bombs and external entities before anything is expanded or fetched. Files declared in
 an encoding other than UTF-8 are transcoded to UTF-8 on the fly; a file whose bytes do not
 match its declared encoding is refused with the line of the first bad byte.
@@ -27,7 +30,6 @@ other shortcodes are left as text with a warning; downloading images is the load
 """
 
 import codecs
-import functools
 import html
 import re
 from collections import deque
@@ -45,11 +47,17 @@ from django.utils.text import slugify
 
 from blog.importers.records import ArchiveError, PostRecord, SkippedItem
 from competencyworks.html import plain_text
+from competencyworks.text import NOT_XML
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
-_WP_NS = re.compile(r"http://wordpress\.org/export/(\d+\.\d+)/")
-_EXCERPT_NS = re.compile(r"http://wordpress\.org/export/\d+\.\d+/excerpt/")
+# The namespaces WordPress and WordPress.com have written, over http or https. A document may
+# also bind the wp: or excerpt: prefix to another address; those are learnt as it is read.
+_WP_NS = re.compile(r"https?://(?:[\w-]+\.)*wordpress\.(?:org|com)/export/\d+\.\d+/")
+_EXCERPT_NS = re.compile(r"https?://(?:[\w-]+\.)*wordpress\.(?:org|com)/export/\d+\.\d+/excerpt/")
+# WordPress's importer reads versions that look like "1.2" up to the newest it writes.
+_WXR_VERSION = re.compile(r"\d+\.\d+")
+NEWEST_WXR = (1, 2)
 
 # Categories that are sections of the site rather than tags: nicename or name -> Section slug.
 SECTIONS_BY_NICENAME = {"k-12": "k-12", "higher-education": "higher-education"}
@@ -64,7 +72,10 @@ STATUSES = {
     "draft": "draft",
     "pending": "draft",
 }
-STAT_KEYS = ("items", "posts", "pages_skipped", "attachments", "comments", "skipped")
+STAT_KEYS = (
+    "items", "posts", "pages_skipped", "attachments", "comments", "comments_approved", "skipped",
+    "characters_replaced",
+)  # fmt: skip
 
 _CHUNK = 64 * 1024
 _ZERO_DATE = "0000-00-00 00:00:00"
@@ -81,8 +92,11 @@ class WxrFile:
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {time_zone!r}") from exc
         self.stats = dict.fromkeys(STAT_KEYS, 0)
-        self.wxr_version = ""  # from <wp:wxr_version>, or the namespace version
-        self.site = ""  # host and path of wp:base_site_url, the first part of import keys
+        self.wxr_version = ""  # from <wp:wxr_version>
+        self.site = ""  # host and path of the site's address, the first part of import keys
+        self.names = _Names()
+        self.notes = []  # warnings about the whole file, given with its first post
+        self.repair_cdata = False  # set when the file needs WordPress's lenient CDATA reading
         self.authors = {}  # login -> display name
         self.categories = {}  # nicename -> (name, parent nicename)
         self.attachments = {}  # post id -> (url, alt, caption)
@@ -91,39 +105,62 @@ class WxrFile:
         self.stats.update(dict.fromkeys(STAT_KEYS, 0))
         self._collect()
         number = 0
+        notes = self.notes
         for kind, element, line in self._walk():
             if kind != "item":
                 continue
             number += 1
             self.stats["items"] += 1
             source = f"{self.name}, line {line}" if line else f"{self.name}, item {number}"
-            result = self._item(_Item(element), source)
+            result = self._item(_Item(element, self.names), source)
+            if notes and isinstance(result, PostRecord):
+                result.warnings[:0] = notes
+                notes = []
             if result is not None:
                 yield result
 
     # First pass: the maps items refer to.
 
     def _collect(self):
+        try:
+            self._read_maps()
+        except _BadToken:
+            # WordPress's importer falls back to a lenient reader for exports whose CDATA
+            # holds "]]>"; reading them the same way is tried once, before giving up.
+            self.repair_cdata = True
+            self._read_maps()
+        stream = self._stream
+        if stream.cdata_repairs:
+            self.notes.append(
+                f'{stream.cdata_repairs} CDATA section(s) hold "]]>", which XML does not '
+                "allow; they were read as WordPress reads them"
+            )
+        if stream.replaced:
+            self.notes.append(
+                f"{stream.replaced} character(s) that XML does not allow (control characters) "
+                "were replaced by spaces, first on line "
+                + ", ".join(map(str, stream.replaced_lines))
+            )
+        self.stats["characters_replaced"] = stream.replaced
+
+    def _read_maps(self):
         self.authors, self.categories, self.attachments = {}, {}, {}
-        site = channel_link = ""
-        wordpress = False
+        self.wxr_version, self.notes = "", []
+        addresses = {}  # base_site_url, base_blog_url, link, title -> text
         for kind, element, _line in self._walk():
             if kind == "item":
-                post_type = _post_type(element)
-                wordpress = wordpress or post_type is not None
-                if post_type == "attachment":
-                    item = _Item(element)
-                    url = item.get("wp:attachment_url") or item.get("guid")
+                if _post_type(element, self.names) == "attachment":
+                    item = _Item(element, self.names)
+                    url = (item.get("wp:attachment_url") or item.get("guid")).strip()
                     alt = html.unescape(item.meta.get("_wp_attachment_image_alt", ""))
                     caption = plain_text(item.get("excerpt:encoded"))
-                    self.attachments[item.get("wp:post_id")] = (url, alt.strip(), caption)
+                    self.attachments[item.get("wp:post_id").strip()] = (url, alt.strip(), caption)
                 continue
-            prefix, local = _split(element.tag)
+            prefix, local = self.names(element.tag)
             if prefix == "wp":
-                wordpress = True
-                fields = _children(element)
+                fields = _children(element, self.names)
                 if local == "author":
-                    login = fields.get("author_login", "")
+                    login = fields.get("author_login", "").strip()
                     name = html.unescape(fields.get("author_display_name", "")).strip()
                     self.authors[login] = name or login
                 elif local == "category":
@@ -136,24 +173,52 @@ class WxrFile:
                     self._category(
                         fields.get("term_slug"), fields.get("term_name"), fields.get("term_parent")
                     )
-                elif local == "base_site_url":
-                    site = _text(element).strip()
+                elif local in ("base_site_url", "base_blog_url"):
+                    addresses[local] = _text(element).strip()
                 elif local == "wxr_version":
                     self.wxr_version = _text(element).strip()
-                elif not self.wxr_version and (match := _WP_NS.match(element.tag[1:])):
-                    self.wxr_version = match[1]
-            elif prefix == "" and local == "link":
-                channel_link = _text(element).strip()
-        if not wordpress:
+            elif prefix == "" and local in ("link", "title"):
+                addresses.setdefault(local, _text(element).strip())
+        self._check_version()
+        self.site = self._site(addresses)
+
+    def _check_version(self):
+        """Refuse what WordPress's importer refuses, for the same reason."""
+        version = self.wxr_version
+        if not _WXR_VERSION.fullmatch(version):
+            found = f"it says {version!r}" if version else "it has no <wp:wxr_version>"
             raise ArchiveError(
                 self.path,
-                "not a WordPress export: it has no WordPress (wp:) elements; "
-                "is it an ordinary RSS feed? Export the site from Tools > Export in WordPress",
+                "not a WordPress export (WXR) file: missing/invalid WXR version number "
+                f"({found}); is it an ordinary RSS feed? Export the site from Tools > Export "
+                "in WordPress",
             )
-        address = urlsplit(site or channel_link)
-        if not address.netloc:
-            raise ArchiveError(self.path, "the export does not say which site it came from")
-        self.site = address.netloc.lower() + address.path.rstrip("/")
+        if tuple(map(int, version.split("."))) > NEWEST_WXR:
+            raise ArchiveError(
+                self.path,
+                f"WXR version {version} is newer than the versions WordPress's importer reads "
+                "(1.0 to 1.2)",
+            )
+
+    def _site(self, addresses):
+        """Host and path naming the site, for import keys.
+
+        The site address, unless the blog lives on another host (every WordPress.com blog
+        says its site is wordpress.com); then the channel's link; failing all of them, the
+        site's title, with a warning."""
+        site = urlsplit(addresses.get("base_site_url", ""))
+        blog = urlsplit(addresses.get("base_blog_url", ""))
+        if blog.netloc and blog.netloc.lower() != site.netloc.lower():
+            site = blog
+        if not site.netloc:
+            site = urlsplit(addresses.get("link", ""))
+        if site.netloc:
+            return site.netloc.lower() + site.path.rstrip("/")
+        title = addresses.get("title", "")
+        self.notes.append(
+            f"the export names no site address; its posts are keyed by the site title {title!r}"
+        )
+        return f"title:{slugify(title, allow_unicode=True)}"
 
     def _category(self, nicename, name, parent):
         if nicename:
@@ -165,7 +230,7 @@ class WxrFile:
     # Second pass: one record per item.
 
     def _item(self, item, source):
-        post_type = item.get("wp:post_type")
+        post_type = item.get("wp:post_type").strip() or None
         title = html.unescape(item.get("title")).strip()
         if post_type == "attachment":
             self.stats["attachments"] += 1
@@ -174,9 +239,9 @@ class WxrFile:
             self.stats["pages_skipped"] += 1
             reason = "page (pages are not imported into the blog)"
             return SkippedItem(source, title or "(untitled)", reason)
-        if post_type != "post":
+        if post_type not in ("post", None):  # WordPress makes an item without a type a post
             self.stats["skipped"] += 1
-            reason = f"{post_type} (only posts are imported)" if post_type else "no wp:post_type"
+            reason = f"{post_type} (only posts are imported)"
             return SkippedItem(source, title or "(untitled)", reason)
         post_id = item.get("wp:post_id").strip()
         if not post_id:
@@ -188,6 +253,8 @@ class WxrFile:
         if not title:
             record.title = "(untitled)"
             warn("the post has no title; imported as (untitled)")
+        if post_type is None:
+            warn("no wp:post_type; imported as a post, as WordPress does")
         record.slug = unquote(item.get("wp:post_name").strip())
         self._status(record, item)
         self._date(record, item)
@@ -209,8 +276,14 @@ class WxrFile:
         earlier = {unquote(slug) for slug in item.old_slugs} - {"", record.slug}
         if earlier and len(record.old_paths) < 2:
             warn("earlier slugs not redirected: the old permalink does not end in the slug")
-        record.comment_count = item.approved_comments
-        self.stats["comments"] += item.approved_comments
+        if record.status == "published":  # drafts often lack both; WordPress adds them later
+            if not record.slug:
+                warn("no wp:post_name; the slug was made from the title")
+            if not record.old_link:
+                warn("no permalink (link) in the export; the old address cannot redirect")
+        record.comment_count, record.approved_comment_count = item.comments, item.approved
+        self.stats["comments"] += item.comments
+        self.stats["comments_approved"] += item.approved
         return record
 
     def _status(self, record, item):
@@ -229,6 +302,8 @@ class WxrFile:
             value, zone = gmt, UTC
         elif local and local != _ZERO_DATE:
             value, zone = local, self.zone
+            if "wp:post_date_gmt" not in item.fields:  # a zero GMT date is normal for drafts
+                record.warnings.append(f"no wp:post_date_gmt; wp:post_date read as {self.zone}")
         else:
             if record.status == "published":
                 record.warnings.append("no publication date in the export")
@@ -308,7 +383,7 @@ class WxrFile:
                 raise ArchiveError(self.path, f"cannot be read: {exc.strerror or exc}") from None
 
     def _events(self, raw):
-        stream = _Utf8Stream(raw, self.path)
+        stream = self._stream = _Utf8Stream(raw, self.path, repair_cdata=self.repair_cdata)
         builder = _ItemLines()
         parser = DefusedXMLParser(
             target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
@@ -319,13 +394,18 @@ class WxrFile:
             # The parser above is the one used; the flags repeat what it was built with.
             events = iterparse(
                 stream,
-                events=("start", "end"),
+                events=("start-ns", "start", "end"),
                 parser=parser,
                 forbid_dtd=True,
                 forbid_entities=True,
                 forbid_external=True,
             )
             for event, element in events:
+                if event == "start-ns":
+                    prefix, uri = element
+                    if depth == 0 and prefix in ("wp", "excerpt"):  # declared on <rss>
+                        self.names.declare(uri, prefix)
+                    continue
                 if event == "start":
                     depth += 1
                     if depth == 1:
@@ -334,11 +414,13 @@ class WxrFile:
                             raise ArchiveError(
                                 self.path,
                                 f"not a WordPress export: the document is "
-                                f"<{_split(element.tag)[1]}>, not an RSS (WXR) file",
+                                f"<{self.names(element.tag)[1]}>, not an RSS (WXR) file",
                             )
                     elif depth == 2:
                         parent = element
                         channels += element.tag == "channel"
+                    elif depth == 3 and element.tag.endswith("}wxr_version"):
+                        self.names.declare(element.tag[1:].partition("}")[0], "wp")
                     if element.tag == "item":  # the builder noted its line, in step
                         item_line = builder.lines.popleft()
                         line = item_line if depth == 3 else line
@@ -355,6 +437,8 @@ class WxrFile:
                     element.clear()
                     del root[:]
         except ParseError as exc:
+            if getattr(exc, "code", None) == _INVALID_TOKEN and not self.repair_cdata:
+                raise _BadToken(self.path, str(exc)) from None
             raise self._parse_error(exc, stream, root is not None) from None
         except DTDForbidden:
             raise ArchiveError(
@@ -404,26 +488,37 @@ def parse_wxr(path, *, time_zone: str) -> Iterator[PostRecord | SkippedItem]:
     return WxrFile(path, time_zone=time_zone).records()
 
 
+class _BadToken(ArchiveError):
+    """Expat met markup it refuses; the file may be one WordPress reads leniently."""
+
+
+# Comments WordPress itself does not count ("0" is waiting for approval, "1" approved).
+_NOT_COMMENTS = {"spam", "trash", "post-trashed"}
+_INVALID_TOKEN = expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]
+
+
 class _Item:
     """The fields of one <item>, read once so the element can be cleared."""
 
-    __slots__ = ("approved_comments", "fields", "meta", "old_slugs", "terms")
+    __slots__ = ("approved", "comments", "fields", "meta", "old_slugs", "terms")
 
-    def __init__(self, element):
+    def __init__(self, element, names):
         self.fields, self.meta, self.old_slugs, self.terms = {}, {}, [], []
-        self.approved_comments = 0
+        self.comments = self.approved = 0
         for child in element:
-            prefix, local = _split(child.tag)
+            prefix, local = names(child.tag)
             if prefix == "wp":
                 if local == "postmeta":
-                    meta = _children(child)
+                    meta = _children(child, names)
                     key, value = meta.get("meta_key", ""), meta.get("meta_value", "")
                     if key == "_wp_old_slug":
                         self.old_slugs.append(value.strip())
                     self.meta.setdefault(key, value)
                     continue
                 if local == "comment":
-                    self.approved_comments += _children(child).get("comment_approved") == "1"
+                    state = _children(child, names).get("comment_approved", "").strip()
+                    self.comments += state not in _NOT_COMMENTS
+                    self.approved += state == "1"
                     continue
             elif prefix == "" and local == "category":
                 domain, nicename = child.get("domain", ""), child.get("nicename", "")
@@ -435,27 +530,51 @@ class _Item:
         return self.fields.get(key, "")
 
 
-@functools.lru_cache(maxsize=512)
-def _split(tag):
-    """("wp" | "excerpt" | "content" | "dc" | "" | "other", local name) of an expanded tag."""
-    if not tag.startswith("{"):
-        return "", tag
-    uri, _, local = tag[1:].partition("}")
-    if uri == CONTENT_NS:
-        return "content", local
-    if uri == DC_NS:
-        return "dc", local
-    if _WP_NS.fullmatch(uri):
-        return "wp", local
-    if _EXCERPT_NS.fullmatch(uri):
-        return "excerpt", local
-    return "other", local
+class _Names:
+    """Expanded tag -> ("wp" | "excerpt" | "content" | "dc" | "" | "other", local name).
+
+    Known namespaces are recognised by address; `declare` adds the addresses a document binds
+    to wp: or excerpt: itself, as WordPress's importer takes whatever its root declares."""
+
+    def __init__(self):
+        self.declared = {}  # namespace address -> "wp" or "excerpt"
+        self.cache = {}
+
+    def declare(self, uri, prefix):
+        if uri and self.declared.get(uri) != prefix and self.kind(uri) == "other":
+            self.declared[uri] = prefix
+            self.cache.clear()
+
+    def kind(self, uri):
+        if uri == CONTENT_NS:
+            return "content"
+        if uri == DC_NS:
+            return "dc"
+        if _WP_NS.fullmatch(uri):
+            return "wp"
+        if _EXCERPT_NS.fullmatch(uri):
+            return "excerpt"
+        return self.declared.get(uri, "other")
+
+    def __call__(self, tag):
+        try:
+            return self.cache[tag]
+        except KeyError:
+            pass
+        if tag.startswith("{"):
+            uri, _, local = tag[1:].partition("}")
+            split = self.kind(uri), local
+        else:
+            split = "", tag
+        if len(self.cache) < 4096:  # a hostile file cannot grow it without bound
+            self.cache[tag] = split
+        return split
 
 
-def _post_type(element):
+def _post_type(element, names):
     """The wp:post_type of an <item>, or None if it has none."""
     for child in element:
-        if child.tag.endswith("}post_type") and _split(child.tag)[0] == "wp":
+        if child.tag.endswith("}post_type") and names(child.tag)[0] == "wp":
             return _text(child).strip()
     return None
 
@@ -464,8 +583,8 @@ def _text(element):
     return (element.text or "") if len(element) == 0 else "".join(element.itertext())
 
 
-def _children(element):
-    return {_split(child.tag)[1]: _text(child) for child in element}
+def _children(element, names):
+    return {names(child.tag)[1]: _text(child) for child in element}
 
 
 def _line(parser):
@@ -499,19 +618,31 @@ class _Utf8Stream:
     checked. Anything else (windows-1252, ISO-8859-1, UTF-16 with a byte order mark...) is
     decoded and re-encoded as UTF-8 chunk by chunk, with the XML declaration rewritten to
     say so. Bytes that are not valid in the encoding raise ArchiveError naming their line.
+
+    WordPress writes control characters from posts into its exports as they are; XML 1.0
+    forbids them, so they are replaced by spaces and counted, with the first lines they were
+    on. With `repair_cdata`, CDATA sections holding "]]>" are read as WordPress reads them.
     """
 
-    def __init__(self, raw, path):
+    def __init__(self, raw, path, repair_cdata=False):
         self.raw, self.path = raw, path
         self.size = self.newlines = 0
         self.eof = False
+        self.replaced, self.replaced_lines = 0, []  # the first few lines only
+        self.cdata = _CdataRepair() if repair_cdata else None
         head = self._next()
         self.encoding, skip = self._sniff(head)
         self.codec = codecs.lookup(self.encoding).name
-        self.passthrough = self.encoding.upper() in ("UTF-8", "US-ASCII") and skip == 0
+        self.passthrough = (
+            self.encoding.upper() in ("UTF-8", "US-ASCII") and skip == 0 and not repair_cdata
+        )
         self.decoder = codecs.getincrementaldecoder(self.codec)("strict")
         self.first = head[skip:]
         self.rewrite = not self.passthrough  # the declaration must name the new encoding
+
+    @property
+    def cdata_repairs(self):
+        return self.cdata.repairs if self.cdata else 0
 
     def _next(self):
         data = self.raw.read(_CHUNK)
@@ -555,17 +686,38 @@ class _Utf8Stream:
                 raise self._decode_error(pending + data, exc) from None
             if not data:
                 self.eof = True
+                if self.cdata and (text := self.cdata.feed("", final=True)):
+                    return text.encode("utf-8")
                 break
-            if self.passthrough:
-                self.newlines += text.count("\n")
-                return data
+            self.newlines += text.count("\n")
+            if NOT_XML.search(text):
+                text = self._replace_forbidden(text)
+            elif self.passthrough:
+                # Whole characters only, so that what is passed on is always what was decoded
+                # (and a later chunk can be cleaned without splitting one).
+                tail = len(self.decoder.getstate()[0])
+                data = pending + data[: len(data) - tail] if pending or tail else data
+                if data:
+                    return data
+                continue
             if self.rewrite and text:
                 text = _DECLARATION.sub(r"\1\2UTF-8\2", text, count=1)
                 self.rewrite = False
-            self.newlines += text.count("\n")
+            if self.cdata:
+                text = self.cdata.feed(text)
             if text:
                 return text.encode("utf-8")
         return b""
+
+    def _replace_forbidden(self, text):
+        line, start = self.newlines - text.count("\n") + 1, 0
+        for match in NOT_XML.finditer(text):
+            line += text.count("\n", start, match.start())
+            start = match.start()
+            self.replaced += 1
+            if len(self.replaced_lines) < 5 and line not in self.replaced_lines:
+                self.replaced_lines.append(line)
+        return NOT_XML.sub(" ", text)
 
     def _decode_error(self, data, exc):
         before = data[: exc.start].decode(self.codec, "replace")
@@ -581,6 +733,61 @@ class _Utf8Stream:
                     "(such as Windows-1252)"
                 )
         return ArchiveError(self.path, message, line)
+
+
+_MARKUP = re.compile(r"<(?!!\[CDATA\[)")  # the next tag, comment or declaration
+_CDATA_OPEN, _CDATA_END = "<![CDATA[", "]]>"
+
+
+class _CdataRepair:
+    """Text with CDATA sections that hold "]]>" made well-formed, the way WordPress reads them.
+
+    WordPress's lenient reader takes a field's CDATA to run to the last "]]>" before the
+    field's end tag, so `<![CDATA[a ]]> b]]></x>` holds "a ]]> b". Here every "]]>" that has
+    another one after it before the next markup becomes "]]]]><![CDATA[>" (XML's way to write
+    it inside CDATA), and a stray "]]>" outside CDATA becomes "]]&gt;". Text is fed in chunks;
+    what a later chunk decides is held back.
+    """
+
+    def __init__(self):
+        self.carry, self.in_cdata, self.repairs = "", False, 0
+
+    def feed(self, text, final=False):
+        s, out, i, cut = self.carry + text, [], 0, None
+        while cut is None:
+            if self.in_cdata:
+                end = s.find(_CDATA_END, i)
+                if end == -1:
+                    cut = len(s) - 2
+                    break
+                markup = _MARKUP.search(s, end + 3)
+                if not final and (markup is None or markup.start() > len(s) - len(_CDATA_OPEN)):
+                    cut = end  # the rest of the run to the next markup is not here yet
+                    break
+                run_end = markup.start() if markup else len(s)
+                out.append(s[i:end])
+                if _CDATA_END in s[end + 3 : run_end]:
+                    out.append("]]]]><![CDATA[>")
+                    self.repairs += 1
+                else:
+                    out.append(_CDATA_END)
+                    self.in_cdata = False
+                i = end + 3
+            else:
+                start, stray = s.find(_CDATA_OPEN, i), s.find(_CDATA_END, i)
+                if stray != -1 and (start == -1 or stray < start):
+                    out.append(s[i:stray] + "]]&gt;")
+                    self.repairs += 1
+                    i = stray + 3
+                elif start == -1:
+                    cut = len(s) - len(_CDATA_OPEN) + 1
+                else:
+                    out.append(s[i : start + len(_CDATA_OPEN)])
+                    self.in_cdata, i = True, start + len(_CDATA_OPEN)
+        cut = len(s) if final else max(i, cut)
+        out.append(s[i:cut])
+        self.carry = s[cut:]
+        return "".join(out)
 
 
 # Bodies.
