@@ -16,6 +16,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 
 from competencyworks.pagecache import current_version
+from competencyworks.pagecache.store import guarded
 
 EXPORT_FIELDS = [
     "state", "title", "kind", "identifier", "session", "year", "status", "introduced_on",
@@ -134,16 +135,35 @@ def client_slot_names(address):
     return [f"policy-export-client:{address}"]
 
 
+# While the cache server is down exports are built uncoordinated, as pages are served
+# uncached: slower for a while, never an error.
+def stored(key):
+    return guarded(lambda: cache.get(key))
+
+
+def kept(key, body):
+    guarded(lambda: cache.set(key, body, EXPORT_CACHE_SECONDS))
+    return body
+
+
+def claimed(name):
+    return guarded(lambda: cache.add(name, True, EXPORT_SLOT_SECONDS), default=True)
+
+
+def released(name):
+    guarded(lambda: cache.delete(name))
+
+
 @contextmanager
 def taken_slot(names):
     """The first of `names` free in the cache (shared by every process), held until the block
     ends; None if all are taken. Slots expire on their own should a worker be killed."""
     for name in names:
-        if cache.add(name, True, EXPORT_SLOT_SECONDS):
+        if claimed(name):
             try:
                 yield name
             finally:
-                cache.delete(name)
+                released(name)
             return
     yield None
 
@@ -152,16 +172,15 @@ def built_or_awaited(key, build):
     """The body at `key`, built here or by the request already building it; None on timeout."""
     deadline = monotonic() + EXPORT_WAIT_SECONDS
     while monotonic() < deadline:
-        body = cache.get(key)
+        body = stored(key)
         if body is not None:
             return body
-        if cache.add(f"{key}:building", True, EXPORT_SLOT_SECONDS):
+        if claimed(f"{key}:building"):
             try:
                 body = build()
-                cache.set(key, body, EXPORT_CACHE_SECONDS)
-                return body
+                return kept(key, body)
             finally:
-                cache.delete(f"{key}:building")
+                released(f"{key}:building")
         sleep(EXPORT_POLL_SECONDS)
     return None
 

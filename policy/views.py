@@ -1,6 +1,5 @@
 from datetime import date, datetime, time
 
-from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -132,7 +131,7 @@ class ExportView(View):
     def get(self, request, export_format):
         filters = EntryFilter(request.GET, queryset=PolicyEntry.objects.published())
         key = exports.export_key(request, filters, export_format)
-        body = cache.get(key)
+        body = exports.stored(key)
         if body is None:
             with exports.taken_slot(exports.client_slot_names(client_ip(request))) as mine:
                 if not mine:

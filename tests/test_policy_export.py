@@ -78,14 +78,16 @@ def test_a_repeat_unfiltered_download_makes_no_query(client, django_assert_num_q
     assert second == first
 
 
-def test_a_saved_change_gives_a_new_export(client):
+def test_a_saved_change_gives_a_new_export(client, django_capture_on_commit_callbacks):
     entry = PolicyEntryFactory(title="Old title", topics=["seat-time"])
     download(client, "/policy/export.csv")
 
     entry.title = "New title"
-    entry.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.save()
     _response, renamed = download(client, "/policy/export.csv")
-    entry.topics.add(Topic.objects.get(slug="assessment"))
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.topics.add(Topic.objects.get(slug="assessment"))
     _response, retopiced = download(client, "/policy/export.csv")
     again, queries = entry_queries(client, "/policy/export.csv")
 
