@@ -13,7 +13,7 @@ HSTS_INCLUDE_SUBDOMAINS, HSTS_PRELOAD  1 to add these HSTS directives (default o
 SERVE_MEDIA    1 to let Django serve uploads (make serve, browser tests); production uses
                a web server or object storage instead (default: DEBUG)
 MEDIA_ROOT, MEDIA_STORAGE, TIME_ZONE, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, PAGE_CACHE_SECONDS,
-LINK_CHECK_ALLOWED_NETWORKS
+LINK_CHECK_ALLOWED_NETWORKS, IMPORT_MEDIA
 """
 
 import os
@@ -214,6 +214,10 @@ IMAGE_MAX_ASPECT_RATIO = 20
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# import_archive downloads images by default only when the old site answers (None);
+# IMPORT_MEDIA=0 or 1 decides for every run that names neither --media nor --no-media.
+IMPORT_MEDIA = {"": None, "0": False, "1": True}[os.environ.get("IMPORT_MEDIA", "")]
+
 # Renditions are made once when an image is saved, never during a page request; if that
 # fails, the image and its renditions are removed.
 IMAGEKIT_DEFAULT_CACHEFILE_STRATEGY = "competencyworks.images.RenditionsOnSave"
@@ -290,4 +294,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # A line per request of the link checker and the image downloads is noise, not news.
+    "loggers": {"httpx": {"level": "WARNING"}},
 }

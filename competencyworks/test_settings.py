@@ -23,3 +23,5 @@ STORAGES = {
 PAGE_CACHE_SECONDS = 0
 # Login rate limiting has its own tests (it needs a request, which client.login() lacks).
 AXES_ENABLED = False
+# Imports in tests never reach out to the sites their fixtures name; media tests opt in.
+IMPORT_MEDIA = False

@@ -93,6 +93,7 @@ def media_settings(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.IMAGE_MAX_BYTES = LIMIT
     settings.LINK_CHECK_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # the old site runs on loopback
+    settings.IMPORT_MEDIA = None  # as in production: download when the old site answers
     monkeypatch.setattr(media, "TIMEOUT", 0.5)
     monkeypatch.setattr(media, "BACKOFF", 0.01)
     return settings

@@ -60,6 +60,8 @@ class Command(BaseCommand):
                 check_path(path)
             json_report = JsonReport(report) if report else None
             # Files written by a run that fails or is a dry run are removed when it ends.
+            if media is None:
+                media = settings.IMPORT_MEDIA  # None: download when the old site answers
             with MediaImporter(
                 media, allowed_networks=settings.LINK_CHECK_ALLOWED_NETWORKS
             ) as images:
