@@ -5,7 +5,7 @@ from django.db.models import Count, Q
 from django.forms import BaseInlineFormSet
 from django.utils.html import format_html
 
-from blog.models import Author, Byline, Post, Section, Series
+from blog.models import Author, Byline, Post, Section, Series, SitePage
 from competencyworks.admin import PublishableAdmin, RevisionAdmin, StampedAdmin, TagSuggestMixin
 
 
@@ -176,3 +176,26 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
             obj.image_card.url,
             obj.image_alt,
         )
+
+
+@admin.register(SitePage)
+class SitePageAdmin(RevisionAdmin, PublishableAdmin):
+    compared_fields = ["title", "slug", "status", "publish_at", "show_in", "position", "body"]
+    list_display = ["title", "state_badge", "show_in", "position", "updated_at"]
+    list_editable = ["show_in", "position"]
+    list_filter = ["status", "show_in"]
+    search_fields = ["title", "slug", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "body"]}),
+        ("Placement", {"fields": ["show_in", "position"]}),
+        ("Publishing", {"fields": ["status", "publish_at"]}),
+        (
+            "Record",
+            {
+                "classes": ["collapse"],
+                "fields": ["created_at", "created_by", "updated_at", "updated_by"],
+            },
+        ),
+    ]

@@ -1,9 +1,10 @@
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from imagekit.models import ImageSpecField
@@ -367,3 +368,91 @@ class ImportedMedia(models.Model):
 
     def __str__(self):
         return self.source_url
+
+
+class SitePageQuerySet(PublishedQuerySet):
+    def links(self):
+        """The navigation and footer links, in the editors' order, in one query.
+
+        {"navigation": [(title, url)], "footer": [...], "next_change": when a scheduled
+        page among them goes live, or None}.
+        """
+        placed = (
+            self.filter(status=Status.PUBLISHED, publish_at__isnull=False)
+            .exclude(show_in=SitePage.ShowIn.NONE)
+            .only("title", "slug", "show_in", "publish_at")
+        )
+        now = timezone.now()
+        links = {"navigation": [], "footer": [], "next_change": None}
+        for page in placed:
+            if page.publish_at <= now:
+                links[page.show_in].append((page.title, page.get_absolute_url()))
+            elif links["next_change"] is None or page.publish_at < links["next_change"]:
+                links["next_change"] = page.publish_at
+        return links
+
+
+def address_taken(slug):
+    """/slug/ already answers as another part of the site (the blog, search, the admin)."""
+    try:
+        return resolve(f"/{slug}/").url_name != "site-page"
+    except Resolver404:
+        return False
+
+
+@reversion.register(exclude=["summary"])
+class SitePage(Publishable):
+    """A standing page of the site (About, Contact, Newsletter), at /<slug>/."""
+
+    class ShowIn(models.TextChoices):
+        NONE = "none", "Nowhere (linked by hand)"
+        NAVIGATION = "navigation", "Main navigation"
+        FOOTER = "footer", "Footer"
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(
+        max_length=255,
+        unique=True,
+        blank=True,
+        help_text="The address: /slug/. Changing it keeps the old address working.",
+    )
+    body = ProseEditorField(extensions=BODY_EDITOR_EXTENSIONS, sanitize=sanitise, blank=True)
+    summary = models.TextField(editable=False, blank=True)
+    show_in = models.CharField(
+        "show a link in", max_length=10, choices=ShowIn.choices, default=ShowIn.NONE
+    )
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Links in the navigation and footer follow this order."
+    )
+    import_key = models.CharField(
+        max_length=255, null=True, blank=True, unique=True, editable=False,
+        help_text="Stable id of the imported source, so re-imports find it.",
+    )  # fmt: skip
+    import_digest = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = SitePageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "title"]
+        verbose_name = "page"
+        verbose_name_plural = "pages"
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        super().clean()
+        if self.slug and address_taken(self.slug):
+            raise ValidationError({"slug": f"/{self.slug}/ is already a part of the site."})
+
+    def save(self, *args, **kwargs):
+        self.body = sanitise(self.body)
+        self.summary = excerpt(self.body)
+        if not self.slug:
+            self.slug = unique_slug(self, self.title)
+            if address_taken(self.slug):  # e.g. a page titled "Blog"
+                self.slug = unique_slug(self, f"{self.title} page")
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("site-page", args=[self.slug])

@@ -1,4 +1,4 @@
-from blog.models import Post, Series
+from blog.models import Post, Series, SitePage
 from competencyworks.sitemap_base import ContentSitemap
 
 
@@ -23,3 +23,14 @@ class SeriesSitemap(ContentSitemap):
 
     def lastmod(self, series):
         return series.latest_at
+
+
+class SitePageSitemap(ContentSitemap):
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        return SitePage.objects.published().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, page):
+        return page.updated_at

@@ -7,8 +7,9 @@ from django_filters.views import FilterView
 from taggit.models import Tag
 
 from blog.filters import PostFilter
-from blog.models import Author, Post, Section, Series, bylines_prefetch
+from blog.models import Author, Post, Section, Series, SitePage, bylines_prefetch
 from competencyworks.filters import narrowing_tags
+from competencyworks.views import PreviewMixin
 
 POSTS_PER_PAGE = 10
 
@@ -205,3 +206,11 @@ class SeriesBox:
         if self.index is None or self.index + 1 >= len(self.parts):
             return None
         return self.parts[self.index + 1]
+
+
+class SitePageView(PreviewMixin, DetailView):
+    """A standing page (About, Contact) at /<slug>/; staff who may change pages preview drafts."""
+
+    model = SitePage
+    template_name = "blog/site_page.html"
+    context_object_name = "page"

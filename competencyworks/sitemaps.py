@@ -1,7 +1,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from blog.sitemaps import PostSitemap, SeriesSitemap
+from blog.sitemaps import PostSitemap, SeriesSitemap, SitePageSitemap
 from policy.sitemaps import EntrySitemap, StateSitemap
 from wiki.sitemaps import PageSitemap, ResourceSitemap, TopicSitemap
 
@@ -26,6 +26,7 @@ class StaticSitemap(Sitemap):
 
 sitemaps = {
     "pages": StaticSitemap,
+    "site-pages": SitePageSitemap,
     "posts": PostSitemap,
     "series": SeriesSitemap,
     "resources": ResourceSitemap,

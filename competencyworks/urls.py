@@ -5,6 +5,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from blog import feeds
+from blog import views as blog_views
 from competencyworks import search_views, views
 from competencyworks.sitemaps import sitemaps
 
@@ -38,6 +39,8 @@ urlpatterns = [
         name="sitemap-section",
     ),
     path("admin/", admin.site.urls),
+    # Last, so a page can never hide another part of the site.
+    path("<uslug:slug>/", blog_views.SitePageView.as_view(), name="site-page"),
 ]
 
 if settings.SERVE_MEDIA:
