@@ -91,7 +91,7 @@ def child_main(runs):
 
     from blog.models import Post
     from competencyworks.models import SearchDocument
-    from competencyworks.search import engine_for, search
+    from competencyworks.search.query import engine_for, search
 
     connection.ensure_connection()
     if connection.vendor == "postgresql":

@@ -11,7 +11,7 @@ from imagekit.models import ImageSpecField
 from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from competencyworks.html import excerpt, plain_text, sanitise
+from competencyworks.html import excerpt, sanitise
 from competencyworks.images import CleanImageField, fill, fit
 from competencyworks.publishing import (
     Publishable,
@@ -20,6 +20,7 @@ from competencyworks.publishing import (
     Status,
     unique_slug,
 )
+from competencyworks.tagging import SetBasedTagManager
 
 # The editor offers what the sanitiser keeps; the sanitiser on save is what counts.
 BODY_EDITOR_EXTENSIONS = {
@@ -247,7 +248,7 @@ class Post(Publishable):
         Series, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
     series_part = models.PositiveSmallIntegerField(null=True, blank=True)
-    tags = TaggableManager(blank=True)
+    tags = TaggableManager(blank=True, manager=SetBasedTagManager)
 
     crosspost_publisher = models.CharField("originally published by", max_length=200, blank=True)
     crosspost_url = models.URLField("original URL", max_length=500, blank=True)
@@ -322,9 +323,6 @@ class Post(Publishable):
     def get_absolute_url(self):
         day = self.date
         return reverse("blog:post", args=[day.year, f"{day.month:02}", f"{day.day:02}", self.slug])
-
-    def search_text(self):
-        return self.title, self.summary, plain_text(self.body)
 
     @property
     def ordered_authors(self):

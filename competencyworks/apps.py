@@ -2,21 +2,31 @@ from django.apps import AppConfig, apps
 from django.db.models.signals import pre_save
 from django.urls import register_converter
 
+# Apps whose rows readers see: their text is cleaned of control characters on every save.
+CONTENT_APPS = {"blog", "wiki", "policy", "taggit", "competencyworks"}
+
 
 class CompetencyWorksConfig(AppConfig):
     name = "competencyworks"
     verbose_name = "Site"
 
     def ready(self):
-        from competencyworks import signals
+        from taggit.models import Tag
+
         from competencyworks.converters import UnicodeSlugConverter, routable_tag_slug
+        from competencyworks.models import MovedPage
+        from competencyworks.publishing import changes
+        from competencyworks.search.index import index_changes
         from competencyworks.text import clean_before_save
 
-        signals.connect()
+        # First effect after each commit, so later ones and the page cache read fresh documents.
+        changes.after_commit(index_changes)
+        changes.watch(Tag)  # a renamed tag changes the documents and pages that show it
+        changes.watch(MovedPage)
         register_converter(UnicodeSlugConverter, "uslug")
         # Every row readers see, whichever model: no control character reaches a page or feed.
         for model in apps.get_models():
-            if model._meta.app_label in signals.CONTENT_APPS:
+            if model._meta.app_label in CONTENT_APPS:
                 pre_save.connect(
                     clean_before_save, sender=model, dispatch_uid=f"clean_text_{model._meta.label}"
                 )

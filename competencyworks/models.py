@@ -33,20 +33,34 @@ class MovedPage(models.Model):
     @classmethod
     def record(cls, old_path, new_path, target, *, old_path_was_public=True):
         """`target` moved from `old_path` to `new_path`; only addresses readers saw are kept."""
-        if old_path == new_path:
+        cls.record_many([(old_path, new_path, target, old_path_was_public)])
+
+    @classmethod
+    def record_many(cls, moves):
+        """Moves as (old_path, new_path, target, old_path_was_public), in a fixed number of
+        queries however many: an import moves thousands of posts at once."""
+        moves = {
+            old[:500]: (new, target, public) for old, new, target, public in moves if old != new
+        }
+        if not moves:
             return
-        # The new address is live again: it must not redirect anywhere.
-        cls.objects.filter(old_path=new_path).delete()
+        # The new addresses are live again: they must not redirect anywhere.
+        cls.objects.filter(old_path__in={new for new, _, _ in moves.values()}).delete()
         # Earlier moves point straight at the newest address, never through a chain.
-        cls.objects.filter(new_path=old_path).update(
-            new_path=new_path,
-            content_type=ContentType.objects.get_for_model(target),
-            object_id=target.pk,
+        earlier = list(cls.objects.filter(new_path__in=moves))
+        for row in earlier:
+            row.new_path, row.target, _ = moves[row.new_path]
+        cls.objects.bulk_update(earlier, ["new_path", "content_type", "object_id"])
+        cls.objects.bulk_create(
+            [
+                cls(old_path=old, new_path=new, target=target)
+                for old, (new, target, public) in moves.items()
+                if public
+            ],
+            update_conflicts=True,
+            unique_fields=["old_path"],
+            update_fields=["new_path", "content_type", "object_id"],
         )
-        if old_path_was_public:
-            cls.objects.update_or_create(
-                old_path=old_path, defaults={"new_path": new_path, "target": target}
-            )
 
     @property
     def leads_to_public_page(self):
@@ -58,7 +72,7 @@ class MovedPage(models.Model):
 class SearchDocument(models.Model):
     """One row per post, resource, wiki page and policy entry, so one query can rank them all.
 
-    Kept current by competencyworks.search when content is saved or imported. On
+    Written by competencyworks.search after each commit that changed content. On
     PostgreSQL `vector` holds the weighted tsvector (GIN-indexed); on SQLite an FTS5 table
     mirrors title, tags, summary and body through triggers.
     """

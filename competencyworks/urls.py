@@ -6,7 +6,8 @@ from django.views.static import serve
 
 from blog import feeds
 from blog import views as blog_views
-from competencyworks import search_views, views
+from competencyworks import views
+from competencyworks.search import views as search_views
 from competencyworks.sitemaps import sitemaps
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"

@@ -5,6 +5,7 @@ from django.urls import reverse
 from taggit.managers import TaggableManager
 
 from competencyworks.publishing import Publishable, PublishedQuerySet, unique_slug
+from competencyworks.tagging import SetBasedTagManager
 
 
 class Stage(models.TextChoices):
@@ -168,7 +169,7 @@ class PolicyEntry(Publishable):
     effective_on = models.DateField(null=True, blank=True)
     summary = models.TextField()
     topics = models.ManyToManyField(Topic, blank=True, related_name="entries")
-    tags = TaggableManager(blank=True)
+    tags = TaggableManager(blank=True, manager=SetBasedTagManager)
     related_posts = models.ManyToManyField("blog.Post", blank=True, related_name="policy_entries")
     related_resources = models.ManyToManyField(
         "wiki.Resource", blank=True, related_name="policy_entries"
@@ -202,11 +203,6 @@ class PolicyEntry(Publishable):
 
     def get_absolute_url(self):
         return reverse("policy:entry", args=[self.slug])
-
-    def search_text(self):
-        title = f"{self.state.name}: {self.label}"
-        steps = " ".join(event.description for event in self.events.all())
-        return title, self.summary, f"{self.get_kind_display()} {self.session} {steps}"
 
     @property
     def label(self):

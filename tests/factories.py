@@ -1,12 +1,41 @@
+from contextlib import contextmanager
 from datetime import timedelta
 
 import factory
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from blog.models import Author, Byline, Post, Section, Series
 from competencyworks.publishing import Status
 from wiki.models import Kind, Page, Resource, Topic
+
+
+@contextmanager
+def committed():
+    """What the test has changed by the end of the block takes effect as if committed.
+
+    Each test runs in a transaction that never commits, so after-commit work (search
+    documents, citations, a new page-cache version) would never run: run it here instead."""
+    yield
+    while connection.run_on_commit:
+        callbacks, connection.run_on_commit = connection.run_on_commit, []
+        for _, callback, _ in callbacks:
+            callback()
+
+
+class ContentFactory(factory.django.DjangoModelFactory):
+    """Content made for a test is there as if committed before the test acts."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _generate(cls, strategy, params):
+        if strategy != factory.CREATE_STRATEGY:
+            return super()._generate(strategy, params)
+        with committed():
+            return super()._generate(strategy, params)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -19,7 +48,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("correct horse battery staple")
 
 
-class SectionFactory(factory.django.DjangoModelFactory):
+class SectionFactory(ContentFactory):
     class Meta:
         model = Section
         django_get_or_create = ["slug"]
@@ -28,21 +57,21 @@ class SectionFactory(factory.django.DjangoModelFactory):
     slug = "k-12"
 
 
-class AuthorFactory(factory.django.DjangoModelFactory):
+class AuthorFactory(ContentFactory):
     class Meta:
         model = Author
 
     name = factory.Sequence(lambda n: f"Author {n}")
 
 
-class SeriesFactory(factory.django.DjangoModelFactory):
+class SeriesFactory(ContentFactory):
     class Meta:
         model = Series
 
     title = factory.Sequence(lambda n: f"Series {n}")
 
 
-class PostFactory(factory.django.DjangoModelFactory):
+class PostFactory(ContentFactory):
     """A published post dated in the past; use `draft()` / `scheduled()` for the rest."""
 
     class Meta:
@@ -73,14 +102,14 @@ class PostFactory(factory.django.DjangoModelFactory):
         )
 
 
-class TopicFactory(factory.django.DjangoModelFactory):
+class TopicFactory(ContentFactory):
     class Meta:
         model = Topic
 
     name = factory.Sequence(lambda n: f"Topic {n}")
 
 
-class ResourceFactory(factory.django.DjangoModelFactory):
+class ResourceFactory(ContentFactory):
     """A published resource dated in the past; use `draft()` / `scheduled()` for the rest."""
 
     class Meta:
@@ -110,7 +139,7 @@ class ResourceFactory(factory.django.DjangoModelFactory):
         )
 
 
-class PageFactory(factory.django.DjangoModelFactory):
+class PageFactory(ContentFactory):
     """A published wiki page in Markdown; use `draft()` / `scheduled()` for the rest."""
 
     class Meta:

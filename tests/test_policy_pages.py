@@ -37,7 +37,7 @@ from policy.models import (
     Status,
     Topic,
 )
-from tests.factories import PostFactory, ResourceFactory, UserFactory
+from tests.factories import ContentFactory, PostFactory, ResourceFactory, UserFactory, committed
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +100,7 @@ def this_year():
 # Kept here rather than in tests/factories.py, which is being changed for the wiki.
 
 
-class PolicyEntryFactory(factory.django.DjangoModelFactory):
+class PolicyEntryFactory(ContentFactory):
     """A published entry in Idaho; use `draft=True` / `scheduled=True` for the rest."""
 
     class Meta:
@@ -145,7 +145,7 @@ class PolicyEntryFactory(factory.django.DjangoModelFactory):
         )
 
 
-class StageChangeFactory(factory.django.DjangoModelFactory):
+class StageChangeFactory(ContentFactory):
     class Meta:
         model = StageChange
 
@@ -155,7 +155,7 @@ class StageChangeFactory(factory.django.DjangoModelFactory):
     reason = factory.Sequence(lambda n: f"Reason number {n} for the stage.")
 
 
-class EventFactory(factory.django.DjangoModelFactory):
+class EventFactory(ContentFactory):
     class Meta:
         model = Event
 
@@ -164,7 +164,7 @@ class EventFactory(factory.django.DjangoModelFactory):
     description = factory.Sequence(lambda n: f"Step number {n}")
 
 
-class SourceFactory(factory.django.DjangoModelFactory):
+class SourceFactory(ContentFactory):
     class Meta:
         model = Source
 
@@ -173,7 +173,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
     url = factory.Sequence(lambda n: f"https://legislature.example.gov/bills/{n}")
 
 
-class ProvisionFactory(factory.django.DjangoModelFactory):
+class ProvisionFactory(ContentFactory):
     class Meta:
         model = Provision
 
@@ -1504,8 +1504,9 @@ def make_entries(count):
             SourceFactory(entry=entry)
             ProvisionFactory(entry=entry)
         if n == 0:
-            entry.related_posts.add(*PostFactory.create_batch(count))
-            entry.related_resources.add(*ResourceFactory.create_batch(count))
+            with committed():
+                entry.related_posts.add(*PostFactory.create_batch(count))
+                entry.related_resources.add(*ResourceFactory.create_batch(count))
         made.append(entry)
         StageChangeFactory(state=states[code], effective_from=date(2000 + n, 1, 1))
     PolicyEntryFactory(draft=True, state=states["ID"])

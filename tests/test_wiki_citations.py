@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import PostFactory
+from tests.factories import PostFactory, committed
 from wiki.models import Citation, Resource
 
 pytestmark = pytest.mark.django_db
@@ -10,7 +10,8 @@ LINK = '<p>See <a href="http://www.example.org/Reports/Mastery/#intro">the repor
 
 
 def make_resource(url="https://example.org/reports/mastery"):
-    return Resource.objects.create(title="Mastery report", url=url, status="published")
+    with committed():
+        return Resource.objects.create(title="Mastery report", url=url, status="published")
 
 
 def test_a_new_resource_finds_the_posts_that_already_link_to_it():
@@ -25,7 +26,8 @@ def test_saving_a_post_records_or_drops_its_citations():
     post = PostFactory(body=LINK)
     assert resource.citations.count() == 1
     post.body = "<p>The link is gone.</p>"
-    post.save()
+    with committed():
+        post.save()
     assert resource.citations.count() == 0
 
 
@@ -34,7 +36,8 @@ def test_changing_a_resource_address_moves_its_citations():
     resource = make_resource("https://example.org/elsewhere")
     assert resource.citations.count() == 0
     resource.url = "https://example.org/reports/mastery/"
-    resource.save()
+    with committed():
+        resource.save()
     assert resource.citations.count() == 1
 
 

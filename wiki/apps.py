@@ -6,4 +6,13 @@ class WikiConfig(AppConfig):
     verbose_name = "Resource wiki"
 
     def ready(self):
-        from wiki import citations  # noqa: F401 - connects the citation signal handlers
+        from competencyworks import search
+        from competencyworks.publishing import changes
+        from wiki import citations
+        from wiki.models import Topic
+        from wiki.search import PageDocument, ResourceDocument
+
+        search.register(ResourceDocument)
+        search.register(PageDocument)
+        changes.watch(Topic)  # shown on public pages
+        changes.after_commit(citations.follow_changes)

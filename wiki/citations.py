@@ -1,4 +1,4 @@
-"""Which blog posts link to which resources, worked out when posts or resources are saved.
+"""Which blog posts link to which resources, worked out after posts or resources change.
 
 A resource page lists the posts that cite it; finding them by scanning every post body at
 request time grows with the blog, so the links are recorded in Citation rows instead.
@@ -6,11 +6,7 @@ request time grows with the blog, so the links are recorded in Citation rows ins
 
 from itertools import islice
 
-from django.db.models.signals import post_save
-from django.dispatch import receiver
-
 from blog.models import Post
-from blog.signals import posts_imported
 from competencyworks.html import linked_keys
 from wiki.models import Citation, Resource
 
@@ -53,19 +49,10 @@ def refresh_for_resource(resource):
     )
 
 
-@receiver(post_save, sender=Post, dispatch_uid="wiki_citations_post_saved")
-def post_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
-        refresh_for_posts([instance.pk])
-
-
-@receiver(posts_imported, dispatch_uid="wiki_citations_posts_imported")
-def posts_were_imported(sender, post_ids, **kwargs):
-    refresh_for_posts(post_ids)
-
-
-@receiver(post_save, sender=Resource, dispatch_uid="wiki_citations_resource_saved")
-def resource_saved(sender, instance, raw=False, **kwargs):
-    # Saves of resources are rare editor actions, so one scan per save is affordable.
-    if not raw:
-        refresh_for_resource(instance)
+def follow_changes(changes):
+    """After a commit: changed posts are re-read for their links; new or moved resources
+    (rare editor actions, so one scan each is affordable) find the posts citing them."""
+    if changes.get(Post):
+        refresh_for_posts(sorted(changes[Post]))
+    for resource in Resource.objects.filter(pk__in=changes.get(Resource, ())):
+        refresh_for_resource(resource)

@@ -5,8 +5,9 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 
-from competencyworks.html import excerpt, link_key, plain_text
+from competencyworks.html import excerpt, link_key
 from competencyworks.publishing import Publishable, PublishedQuerySet, unique_slug
+from competencyworks.tagging import SetBasedTagManager
 from wiki import markup
 
 
@@ -117,7 +118,7 @@ class Resource(Publishable):
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     summary = models.TextField(blank=True, help_text="Why it matters, in a few sentences.")
     topics = models.ManyToManyField(Topic, blank=True, related_name="resources")
-    tags = TaggableManager(blank=True)
+    tags = TaggableManager(blank=True, manager=SetBasedTagManager)
 
     link_status = models.CharField(
         max_length=10, choices=LinkStatus.choices, default=LinkStatus.UNCHECKED, editable=False
@@ -150,9 +151,6 @@ class Resource(Publishable):
     def get_absolute_url(self):
         return reverse("wiki:resource", args=[self.slug])
 
-    def search_text(self):
-        return self.title, " ".join([self.publisher, self.authors]), self.summary
-
     @property
     def author_list(self):
         return [name.strip() for name in self.authors.split(",") if name.strip()]
@@ -181,7 +179,7 @@ class Page(Publishable):
     body_html = models.TextField(editable=False, blank=True)
     summary = models.TextField(editable=False, blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="pages")
-    tags = TaggableManager(blank=True)
+    tags = TaggableManager(blank=True, manager=SetBasedTagManager)
 
     objects = PageQuerySet.as_manager()
 
@@ -213,9 +211,6 @@ class Page(Publishable):
 
     def get_absolute_url(self):
         return reverse("wiki:page", args=[self.slug])
-
-    def search_text(self):
-        return self.title, self.summary, plain_text(self.body_html)
 
 
 class PageLink(models.Model):

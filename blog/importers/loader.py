@@ -23,11 +23,10 @@ from taggit.models import Tag, TaggedItem
 from blog.importers.media import MediaImporter
 from blog.importers import detect
 from blog.models import Author, Byline, Post, Section, Series
-from blog.signals import posts_imported
-from competencyworks import revisions, search
+from competencyworks import revisions
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
-from competencyworks.publishing import Status, unique_slug
+from competencyworks.publishing import Status, changes, unique_slug
 from competencyworks.text import clean_fields, xml_text
 
 BATCH_SIZE = 500
@@ -127,7 +126,6 @@ class Loader:
         self.rewrite_internal_links()
         self.link_parts()
         self.record_revisions()
-        posts_imported.send(sender=Post, post_ids=self.written_ids)
 
     def skip(self, source, title, reason):
         self.skipped.append({"source": source, "title": title, "reason": reason})
@@ -178,13 +176,12 @@ class Loader:
         Post.objects.filter(pk__in=[post.pk for post in from_source]).update(
             imported_at=F("updated_at")
         )
-        tags = self.write_relations(
+        self.write_relations(
             [(post, record) for post, record, _ in changed], [post.pk for post in updated_posts]
         )
+        # Search documents, citations and the page cache follow after the run commits.
+        changes.changed(Post, [post.pk for post, _, _ in changed])
         urls = {id(post): post.get_absolute_url() for post, _, _ in changed}
-        search.write_documents(
-            "post", [(post, tags[post.pk], urls[id(post)]) for post, _, _ in changed]
-        )
         self.write_redirects(changed, urls)
         created = {id(post) for post in new_posts}
         for post, record, _ in changed:
@@ -364,14 +361,12 @@ class Loader:
             taken.add(post.slug)
 
     def write_relations(self, pairs, updated_ids):
-        """Bylines and tags of these posts (replacing those of updated posts); returns each
-        post's tags, by post id."""
-        bylines, tagged, tags = [], [], {}
+        """Bylines and tags of these posts (replacing those of updated posts)."""
+        bylines, tagged = [], []
         for post, record in pairs:
             for position, name in enumerate(dict.fromkeys(record.authors)):
                 bylines.append((post.pk, self.author(name).pk, position))
             by_id = {tag.pk: tag for tag in (self.tag(n) for n in record.tags if n.strip())}
-            tags[post.pk] = list(by_id.values())
             tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in by_id)
         # Plain SQL: thousands of link rows need no model instances, and a queryset delete
         # would send a post_delete signal per row.
@@ -396,7 +391,6 @@ class Loader:
                 "VALUES (%s, %s, %s)",
                 tagged,
             )
-        return tags
 
     def author(self, name):
         name = xml_text(name).strip()[:200]  # as a save stores it, so a re-run finds the row
@@ -417,25 +411,15 @@ class Loader:
         return self.tags[key]
 
     def write_redirects(self, changed, urls):
-        moves = {}
-        for post, record, old_url in changed:
-            new_url = urls[id(post)]
-            for old_path in [*record.old_paths, old_url]:
-                if old_path and old_path != new_url:
-                    moves[old_path[:500]] = (new_url, post.pk)
-        if moves:
-            now = timezone.now()
-            # Each redirect names its post, so it leads on only while the post is public.
-            with connection.cursor() as cursor:
-                cursor.executemany(
-                    f"INSERT INTO {MovedPage._meta.db_table} "
-                    "(old_path, new_path, content_type_id, object_id, created_at) "
-                    "VALUES (%s, %s, %s, %s, %s) "
-                    "ON CONFLICT (old_path) DO UPDATE SET new_path = excluded.new_path, "
-                    "content_type_id = excluded.content_type_id, object_id = excluded.object_id",
-                    [(old, new, self.post_type.pk, pk, now) for old, (new, pk) in moves.items()],
-                )
-            self.counts["redirects"] += len(moves)
+        # Each redirect names its post, so it leads on only while the post is public.
+        moves = {
+            old_path[:500]: (old_path, urls[id(post)], post, True)
+            for post, record, old_url in changed
+            for old_path in [*record.old_paths, old_url]
+            if old_path and old_path != urls[id(post)]
+        }
+        MovedPage.record_many(moves.values())
+        self.counts["redirects"] += len(moves)
 
     def remember(self, post, record, action, url=None):
         images = self.media.report(post)

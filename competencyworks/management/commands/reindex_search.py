@@ -14,7 +14,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind, **options):
         for name in kind or search.KINDS:
-            ids = list(search.model_of(name)._base_manager.values_list("pk", flat=True))
+            ids = list(search.KINDS[name].model._base_manager.values_list("pk", flat=True))
             search.reindex(name, ids)
             self.stdout.write(f"{name}: {len(ids)} indexed")
         self.stdout.write(self.style.SUCCESS("Search index rebuilt."))

@@ -11,10 +11,9 @@ from taggit.models import Tag, TaggedItem
 
 from blog import demo
 from blog.models import Author, Byline, Post, Section, Series
-from competencyworks import pagecache as page_cache
-from competencyworks import revisions, search
+from competencyworks import revisions
 from competencyworks.html import excerpt
-from competencyworks.publishing import Status
+from competencyworks.publishing import Status, changes
 from policy import demo as policy_demo
 from wiki import demo as wiki_demo
 
@@ -89,8 +88,7 @@ class Command(BaseCommand):
             started = time.perf_counter()
             post_ids = self.add_synthetic(posts, random.Random(seed))
             self.record_revisions(post_ids)
-            search.reindex("post", post_ids)
-            page_cache.content_changed()
+            changes.changed(Post, post_ids)  # bulk writes send no signals
             with connection.cursor() as cursor:
                 # Fresh statistics so the planner picks the right indexes after a bulk load;
                 # on PostgreSQL also reclaim the rows the search-vector update replaced.

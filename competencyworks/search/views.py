@@ -41,7 +41,7 @@ class SearchView(TemplateView):
         return super().get_context_data(
             q=text[: search.MAX_QUERY_LENGTH], results=results, page_obj=page_obj,
             chosen_kinds=kinds, chosen_tags=tags, match_all=match_all,
-            kinds=[(kind, label) for kind, (_, label) in search.KINDS.items()], **kwargs,
+            kinds=[(kind, document.label) for kind, document in search.KINDS.items()], **kwargs,
         )  # fmt: skip
 
 
@@ -111,5 +111,5 @@ class TagView(TemplateView):
         page_obj = paginator.get_page(self.request.GET.get("page"))
         return super().get_context_data(
             tag=tag, page_obj=page_obj, documents=page_obj.object_list,
-            labels={kind: label for kind, (_, label) in search.KINDS.items()}, **kwargs,
+            labels={kind: document.label for kind, document in search.KINDS.items()}, **kwargs,
         )  # fmt: skip

@@ -1,6 +1,6 @@
-"""Site-wide search: one ranked list across posts, resources, wiki pages and policy entries.
+"""Searching: one ranked list across every kind of document the apps register.
 
-Every public-facing item has a SearchDocument row. The backend is chosen here, once, by
+Every public-facing item has a SearchDocument row (index.py). The backend is chosen here, once, by
 database: PostgreSQL ranks a weighted tsvector (title A, tags and summary B, body C) with
 websearch syntax and highlights with ts_headline; SQLite ranks with FTS5 and bm25 using the
 same weights; where FTS5 is missing, a plain term match ranks by where the terms appear.
@@ -13,12 +13,10 @@ import html
 import re
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
     TrigramSimilarity,
 )
 from django.db import DatabaseError, connection
@@ -26,122 +24,17 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from competencyworks.models import SearchDocument
+from competencyworks.search.index import CONFIG
+from competencyworks.search.registry import KINDS
 
-KINDS = {
-    "post": ("blog.Post", "Blog post"),
-    "resource": ("wiki.Resource", "Resource"),
-    "page": ("wiki.Page", "Wiki page"),
-    "policy": ("policy.PolicyEntry", "Policy entry"),
-}
 MAX_QUERY_LENGTH = 255
 MAX_TERMS = 16
 CANDIDATES = 1000
 SUGGEST_MAX_WORDS = 4
-MAX_BODY = 100_000  # characters indexed per item: a tsvector cannot exceed 1 MB
-CONFIG = "english"
 WEIGHTS = (10.0, 5.0, 5.0, 1.0)  # bm25 weights of title, tags, summary, body on SQLite
 MARK_START, MARK_END = "\x02", "\x03"
 TOKEN = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 WORD = re.compile(r"[\w'’-]+")
-
-
-# --- indexing ----------------------------------------------------------------------------
-
-
-def kind_of(model):
-    label = model._meta.label
-    return next((kind for kind, (model_label, _) in KINDS.items() if model_label == label), None)
-
-
-def model_of(kind):
-    return apps.get_model(KINDS[kind][0])
-
-
-def searchable(kind):
-    """The queryset an index run reads, with what search_text() and tags need."""
-    objects = model_of(kind)._base_manager.prefetch_related("tags")
-    if kind == "policy":
-        objects = objects.select_related("state").prefetch_related("events")
-    return objects
-
-
-def reindex(kind, ids, batch_size=500):
-    """Write the search documents of these items (set-based: a few queries per batch)."""
-    ids = list(ids)
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        items = list(searchable(kind).filter(pk__in=chunk))
-        write_documents(kind, [(item, item.tags.all(), item.get_absolute_url()) for item in items])
-        gone = set(chunk) - {item.pk for item in items}
-        if gone:
-            SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
-
-
-COLUMNS = (
-    "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
-)  # fmt: skip
-
-
-def document_row(kind, item, tags, url):
-    """The one place an item becomes a search document, as values for COLUMNS: saves,
-    reindexing and imports all write what this returns."""
-    title, summary, body = item.search_text()
-    publish_at = SearchDocument._meta.get_field("publish_at")
-    # Tag names sorted: the same text whichever order the tags were read in.
-    return (
-        kind, item.pk, title[:1000], summary[:5000], body[:MAX_BODY],
-        " ".join(sorted(tag.name for tag in tags)), item.status,
-        publish_at.get_db_prep_save(item.publish_at, connection), url,
-    )  # fmt: skip
-
-
-def write_documents(kind, entries):
-    """Upsert the documents of (item, tags, url) entries: a fixed number of queries per call.
-
-    Plain SQL, not bulk_create: no model instance per row, and an importer passes the items
-    it has just written, so nothing is read back per item."""
-    entries = [(item, list(tags), url) for item, tags, url in entries]
-    if not entries:
-        return
-    table = SearchDocument._meta.db_table
-    marks = ", ".join(["%s"] * len(COLUMNS))
-    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
-            [document_row(kind, item, tags, url) for item, tags, url in entries],
-        )
-    ids = dict(
-        SearchDocument.objects.filter(
-            kind=kind, object_id__in=[item.pk for item, _, _ in entries]
-        ).values_list("object_id", "pk")
-    )
-    through = SearchDocument.tags.through._meta.db_table
-    with connection.cursor() as cursor:
-        # Plain SQL: a queryset delete would send a post_delete signal per link row.
-        cursor.execute(
-            f"DELETE FROM {through} WHERE searchdocument_id IN ({', '.join(['%s'] * len(ids))})",
-            list(ids.values()),
-        )
-        cursor.executemany(
-            f"INSERT INTO {through} (searchdocument_id, tag_id) VALUES (%s, %s)",
-            [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
-        )
-    if connection.vendor == "postgresql":
-        SearchDocument.objects.filter(pk__in=ids.values()).update(vector=weighted_vector())
-
-
-def weighted_vector():
-    return (
-        SearchVector("title", weight="A", config=CONFIG)
-        + SearchVector("tag_names", "summary", weight="B", config=CONFIG)
-        + SearchVector("body", weight="C", config=CONFIG)
-    )
-
-
-def unindex(kind, ids):
-    SearchDocument.objects.filter(kind=kind, object_id__in=ids).delete()
 
 
 # --- reading what the reader typed -------------------------------------------------------
@@ -231,7 +124,7 @@ class Hit:
 
     @property
     def kind_label(self):
-        return KINDS[self.document.kind][1]
+        return KINDS[self.document.kind].label
 
 
 @dataclass
@@ -275,7 +168,7 @@ def facet_counts(candidates):
     counts = {}
     for _, kind in candidates:
         counts[kind] = counts.get(kind, 0) + 1
-    return [(kind, KINDS[kind][1], counts[kind]) for kind in KINDS if kind in counts]
+    return [(kind, KINDS[kind].label, counts[kind]) for kind in KINDS if kind in counts]
 
 
 def highlight(text):

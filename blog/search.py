@@ -1,0 +1,19 @@
+"""How posts become search documents."""
+
+from blog.models import Post
+from competencyworks.html import plain_text
+from competencyworks.search import Document
+
+
+class PostDocument(Document):
+    model = Post
+    kind = "post"
+    label = "Blog post"
+
+    def items(self):
+        # What the text and the address need: an import reindexes thousands of posts.
+        fields = ["title", "summary", "body", "slug", "status", "publish_at", "created_at"]
+        return super().items().only(*fields)
+
+    def text(self, post):
+        return post.title, post.summary, plain_text(post.body)

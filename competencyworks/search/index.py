@@ -1,0 +1,100 @@
+"""Writing search documents: set-based, a few queries per batch of items, however many."""
+
+from collections import defaultdict
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection
+from taggit.models import Tag
+
+from competencyworks.models import SearchDocument
+from competencyworks.search.registry import KINDS, document_for
+
+MAX_BODY = 100_000  # characters indexed per item: a tsvector cannot exceed 1 MB
+CONFIG = "english"
+BATCH_SIZE = 500
+COLUMNS = (
+    "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
+)  # fmt: skip
+
+
+def index_changes(changes):
+    """After a commit: rewrite each changed item's document once, batched per kind; a renamed
+    tag rewrites the documents that carry it."""
+    ids = defaultdict(set)
+    for model, pks in changes.items():
+        if document := document_for(model):
+            ids[document.kind] |= pks
+    if changes.get(Tag):
+        tagged = SearchDocument.objects.filter(tags__in=changes[Tag]).values_list(
+            "kind", "object_id"
+        )
+        for kind, object_id in tagged:
+            ids[kind].add(object_id)
+    for kind, pks in ids.items():
+        reindex(kind, sorted(pks))
+
+
+def reindex(kind, ids, batch_size=BATCH_SIZE):
+    """Write the search documents of these items; items that no longer exist lose theirs."""
+    document = KINDS[kind]
+    ids = list(ids)
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        items = list(document.items().filter(pk__in=chunk))
+        tags = document.tags(items)
+        write_documents(kind, [(item, tags[item.pk], document.url(item)) for item in items])
+        gone = set(chunk) - {item.pk for item in items}
+        if gone:
+            SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
+
+
+def document_row(kind, item, tags, url):
+    """The one place an item becomes a search document, as values for COLUMNS."""
+    title, summary, body = KINDS[kind].text(item)
+    publish_at = SearchDocument._meta.get_field("publish_at")
+    # Tag names sorted: the same text whichever order the tags were read in.
+    return (
+        kind, item.pk, title[:1000], summary[:5000], body[:MAX_BODY],
+        " ".join(sorted(tag.name for tag in tags)), item.status,
+        publish_at.get_db_prep_save(item.publish_at, connection), url,
+    )  # fmt: skip
+
+
+def write_documents(kind, entries):
+    """Upsert the documents of (item, tags, url) entries: a fixed number of queries per call.
+
+    Plain SQL, not bulk_create: no model instance per row."""
+    entries = [(item, list(tags), url) for item, tags, url in entries]
+    if not entries:
+        return
+    table = SearchDocument._meta.db_table
+    marks = ", ".join(["%s"] * len(COLUMNS))
+    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
+            [document_row(kind, item, tags, url) for item, tags, url in entries],
+        )
+    ids = dict(
+        SearchDocument.objects.filter(
+            kind=kind, object_id__in=[item.pk for item, _, _ in entries]
+        ).values_list("object_id", "pk")
+    )
+    through = SearchDocument.tags.through
+    through.objects.filter(searchdocument_id__in=ids.values()).delete()
+    with connection.cursor() as cursor:  # plain SQL: no model instance per link row
+        cursor.executemany(
+            f"INSERT INTO {through._meta.db_table} (searchdocument_id, tag_id) VALUES (%s, %s)",
+            [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
+        )
+    if connection.vendor == "postgresql":
+        SearchDocument.objects.filter(pk__in=ids.values()).update(vector=weighted_vector())
+
+
+def weighted_vector():
+    return (
+        SearchVector("title", weight="A", config=CONFIG)
+        + SearchVector("tag_names", "summary", weight="B", config=CONFIG)
+        + SearchVector("body", weight="C", config=CONFIG)
+    )

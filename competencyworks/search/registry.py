@@ -1,0 +1,63 @@
+"""Which models are searchable and how each becomes a search document.
+
+Each app describes its models in its own search.py (a Document subclass per model) and
+registers them from its AppConfig.ready(), as Wagtail's apps do: this package names no app's
+model. Registering also watches the model (and its parts) for changes, so saves, deletes and
+imports keep the index current after each commit.
+"""
+
+from collections import defaultdict
+
+from django.contrib.contenttypes.models import ContentType
+from taggit.models import Tag
+
+from competencyworks.publishing import changes
+
+KINDS = {}  # kind -> Document, in registration order (the order of the type facets)
+
+
+class Document:
+    """How rows of `model` become search documents of `kind`."""
+
+    model = None
+    kind = ""
+    label = ""  # what readers see: "Blog post"
+    parts = {}  # child model -> its field holding the item's pk: rows indexed with the item
+
+    def items(self):
+        """The rows an index run reads, with what text() and url() need."""
+        return self.model._base_manager.all()
+
+    def text(self, item):
+        """(title, summary, body) as plain text."""
+        raise NotImplementedError
+
+    def tags(self, items):
+        """{item pk: [Tag, …]} for these items (django-taggit tags), in two queries: a
+        prefetch would make a tag object per link row, and an import indexes thousands."""
+        links = self.model.tags.through.objects.filter(
+            content_type=ContentType.objects.get_for_model(self.model),
+            object_id__in=[item.pk for item in items],
+        ).values_list("object_id", "tag_id")
+        links = list(links)
+        tags = Tag.objects.in_bulk({tag_id for _, tag_id in links})
+        by_item = defaultdict(list)
+        for object_id, tag_id in links:
+            by_item[object_id].append(tags[tag_id])
+        return by_item
+
+    def url(self, item):
+        return item.get_absolute_url()
+
+
+def register(document_class):
+    document = document_class()
+    KINDS[document.kind] = document
+    changes.watch(document.model)
+    for child, field in document.parts.items():
+        changes.watch(child, owner=lambda row, field=field: (document.model, getattr(row, field)))
+    return document_class
+
+
+def document_for(model):
+    return next((document for document in KINDS.values() if document.model is model), None)
