@@ -6,16 +6,7 @@ views.py: the search page, its feed and the tag pages.
 """
 
 from competencyworks.search.index import reindex
-from competencyworks.search.query import (
-    MAX_QUERY_LENGTH,
-    ParsedQuery,
-    parse,
-    search,
-    websearch_text,
-)
+from competencyworks.search.query import MAX_QUERY_LENGTH, search
 from competencyworks.search.registry import KINDS, Document, register
 
-__all__ = [
-    "KINDS", "MAX_QUERY_LENGTH", "Document", "ParsedQuery", "parse", "register", "reindex",
-    "search", "websearch_text",
-]  # fmt: skip
+__all__ = ["KINDS", "MAX_QUERY_LENGTH", "Document", "register", "reindex", "search"]
