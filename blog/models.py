@@ -447,10 +447,13 @@ class SitePage(Publishable):
         self.body = sanitise(self.body)
         self.summary = excerpt(self.body)
         if not self.slug:
-            self.slug = unique_slug(self, self.title)
-            if address_taken(self.slug):  # e.g. a page titled "Blog"
-                self.slug = unique_slug(self, f"{self.title} page")
+            self.slug = self.free_slug(self.title)
         super().save(*args, **kwargs)
+
+    def free_slug(self, text):
+        """A slug for `text` that no other page has and no other part of the site answers."""
+        slug = unique_slug(self, text)
+        return unique_slug(self, f"{text} page") if address_taken(slug) else slug  # "Blog"
 
     def get_absolute_url(self):
         return reverse("site-page", args=[self.slug])

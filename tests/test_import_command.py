@@ -181,7 +181,7 @@ WXR = FIXTURES / "wxr" / "site-export.xml"
 def test_wordpress_export_import(client, tmp_path):
     report = tmp_path / "report.json"
     output = run(WXR, report=report)
-    assert "created: 3, updated: 0, unchanged: 0, skipped: 1" in output
+    assert "created: 3, updated: 0, unchanged: 0, skipped: 0" in output and "pages: 1" in output
     credit = Post.objects.get(title="Credit Rules Across Five States")
     assert credit.section.slug == "k-12" and credit.pinned
     assert credit.ordered_authors[0].name == "Jordan Lee"
@@ -194,9 +194,14 @@ def test_wordpress_export_import(client, tmp_path):
     assert upcoming.visibility == "scheduled"
     document = json.loads(report.read_text())
     assert document["posts"][0]["comments"] == 1
-    (skipped,) = document["skipped"]
-    assert (skipped["source"], skipped["title"]) == ("site-export.xml, line 77", "About")
-    assert skipped["reason"].startswith("page")
+    assert document["skipped"] == []
+    (page,) = [entry for entry in document["posts"] if entry["type"] == "page"]
+    assert (page["source"], page["title"], page["url"]) == (
+        "site-export.xml, line 77",
+        "About",
+        "/about/",
+    )
+    assert client.get("/about/").status_code == 200
     assert client.get(basics.get_absolute_url()).status_code == 200
 
 

@@ -44,16 +44,18 @@ def feature(minimal):
 # Items, in source order.
 
 
-def test_items_come_in_source_order_with_pages_and_menus_skipped(minimal):
+def test_items_come_in_source_order_with_pages_kept_and_menus_skipped(minimal):
     assert [(type(item).__name__, item.title) for item in minimal] == [
         ("PostRecord", "Grading & Reporting in Māori-medium Schools: \u201cWhat Works\u201d 🎉"),
-        ("SkippedItem", "About Us"),
+        ("PostRecord", "About Us"),
         ("SkippedItem", "Home"),
         ("PostRecord", "(untitled)"),
         ("PostRecord", "Tom & Jerry\u2019s guide to <rubrics>"),
     ]
-    assert minimal[1].reason == "page (pages are not imported into the blog)"
-    assert minimal[2].reason == "nav_menu_item (only posts are imported)"
+    assert [item.kind for item in minimal if isinstance(item, PostRecord)] == [
+        "post", "page", "post", "post"
+    ]  # fmt: skip
+    assert minimal[2].reason == "nav_menu_item (only posts and pages are imported)"
 
 
 def test_stats_count_items_pages_attachments_and_comments():
@@ -63,7 +65,7 @@ def test_stats_count_items_pages_attachments_and_comments():
     assert wxr.stats == {
         "items": 6,
         "posts": 3,
-        "pages_skipped": 1,
+        "pages": 1,
         "attachments": 1,
         "comments": 3,  # two approved and one waiting; spam is not counted
         "comments_approved": 2,
@@ -246,8 +248,8 @@ def test_statuses_map_to_published_private_or_draft(title, status, published_at,
 def test_revisions_and_other_types_are_skipped_with_their_type_named():
     skipped = [item for item in parse("statuses.xml") if isinstance(item, SkippedItem)]
     assert [(item.title, item.reason) for item in skipped] == [
-        ("Old revision", "revision (only posts are imported)"),
-        ("Contact form", "wpcf7_contact_form (only posts are imported)"),
+        ("Old revision", "revision (only posts and pages are imported)"),
+        ("Contact form", "wpcf7_contact_form (only posts and pages are imported)"),
     ]
 
 

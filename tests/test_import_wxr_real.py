@@ -39,10 +39,15 @@ def test_every_real_export_is_listed_in_the_readme():
 def test_wxr_1_0_from_wordpress_3(tmp_path):
     document, entries = run("wordpress-develop-valid-wxr-1.0.xml", tmp_path)
     summary = document["summary"]
-    assert (summary["created"], summary["skipped"]) == (3, 3)
+    assert (summary["created"], summary["pages"], summary["skipped"]) == (3, 3, 0)
     assert (summary["comments"], summary["comments_approved"]) == (1, 1)
-    assert [s["title"] for s in document["skipped"]] == ["About", "Child page", "Parent page"]
-    assert list(entries) == ["Hello world!", "Alpha post", "Child post"]
+    kinds = {title: entry["type"] for title, entry in entries.items()}
+    assert [title for title, kind in kinds.items() if kind == "page"] == [
+        "About", "Child page", "Parent page"
+    ]  # fmt: skip
+    assert [title for title, kind in kinds.items() if kind == "post"] == [
+        "Hello world!", "Alpha post", "Child post"
+    ]  # fmt: skip
     assert entries["Hello world!"]["comments"] == 1
     assert sorted(post("Alpha post").tags.names()) == ["alpha", "news", "roar"]
     assert sorted(post("Child post").tags.names()) == ["chicken", "child", "face", "parent"]
@@ -52,7 +57,8 @@ def test_wxr_1_0_from_wordpress_3(tmp_path):
 
 def test_wxr_1_1_with_crlf_line_ends(tmp_path):
     document, entries = run("wordpress-importer-valid-wxr-1.1.xml", tmp_path)
-    assert (document["summary"]["created"], document["summary"]["skipped"]) == (1, 1)
+    summary = document["summary"]
+    assert (summary["created"], summary["pages"], summary["skipped"]) == (1, 1, 0)
     assert document["summary"]["comments"] == 1
     hello = post("Hello world!")
     assert hello.body == (
@@ -133,11 +139,10 @@ def test_bidi_and_zero_width_characters_and_an_emoji_slug(tmp_path):
 def test_a_wordpress_com_export(tmp_path):
     document, entries = run("jekyll-import-wordpress-com.xml", tmp_path)
     summary = document["summary"]
-    assert (summary["created"], summary["skipped"]) == (3, 3)
+    assert (summary["created"], summary["pages"], summary["skipped"]) == (3, 1, 2)
     assert [s["reason"] for s in document["skipped"]] == [
-        "page (pages are not imported into the blog)",
-        "wp_global_styles (only posts are imported)",
-        "wp_navigation (only posts are imported)",
+        "wp_global_styles (only posts and pages are imported)",
+        "wp_navigation (only posts and pages are imported)",
     ]
     art = post("The Art of Connection")
     assert art.import_key == "wxr:jekyllbot.wordpress.com:4"  # not every blog's wordpress.com

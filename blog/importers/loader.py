@@ -11,7 +11,8 @@ import hashlib
 from array import array
 from collections import Counter
 from datetime import datetime
-from itertools import islice
+from itertools import groupby, islice
+from operator import attrgetter
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
@@ -22,7 +23,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog.importers.media import MediaImporter
 from blog.importers import detect
-from blog.models import Author, Byline, Post, Section, Series
+from blog.models import Author, Byline, Post, Section, Series, SitePage
 from competencyworks import revisions
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
@@ -119,7 +120,13 @@ class Loader:
         """Write records; yields after each batch with how many records it held."""
         self.files.append(file_name)
         for batch in batched(records, BATCH_SIZE):
-            self.load_batch(batch)
+            # Pages are few and written one by one, in source order with the posts.
+            for kind, run in groupby(batch, key=attrgetter("kind")):
+                if kind == "page":
+                    for record in run:
+                        self.load_page(record)
+                else:
+                    self.load_batch(list(run))
             yield len(batch)
 
     def finish(self):
@@ -189,6 +196,43 @@ class Loader:
             self.remember(post, record, action, urls[id(post)])
             self.written_ids.append(post.pk)
             self.written_files.append(len(self.files) - 1)
+
+    def load_page(self, record):
+        """A WordPress page becomes one of the site's pages, at /its-slug/ whatever its parent
+        was; its old address redirects. Editors choose where it is linked."""
+        fit_keys(record)
+        digest = record.digest()
+        page = SitePage.objects.filter(import_key=record.import_key).first()
+        if page is not None and page.import_digest == digest:
+            action = "unchanged"
+        else:
+            action = "updated" if page else "created"
+            page = page or SitePage(import_key=record.import_key)
+            page.title, page.body, page.import_digest = record.title[:300], record.body, digest
+            page.status, page.publish_at = record.status, record.published_at
+            if not page.slug:
+                page.slug = page.free_slug(record.slug or record.title)
+            page.save()
+            url = page.get_absolute_url()
+            MovedPage.record_many([(path, url, page, True) for path in record.old_paths])
+            revisions.record_revisions([page], IMPORTED_FROM + self.files[-1])
+        self.counts["pages"] += 1
+        self.counts["warnings"] += len(record.warnings)
+        if self.on_post is not None:
+            self.on_post(
+                {
+                    "type": "page",
+                    "title": page.title,
+                    "slug": page.slug,
+                    "url": page.get_absolute_url(),
+                    "status": page.visibility,
+                    "action": action,
+                    "source": record.source,
+                    "date": page.publish_at.isoformat() if page.publish_at else None,
+                    "images": {"stored": [], "elsewhere": []},
+                    "warnings": list(record.warnings),
+                }
+            )
 
     def settle_conflicts(self, edited):
         """Warn of each post saved here since its import whose source changed too, naming
@@ -439,6 +483,7 @@ class Loader:
         ref = record.series
         self.on_post(
             {
+                "type": "post",
                 "title": post.title,
                 "slug": post.slug,
                 "url": url or post.get_absolute_url(),
@@ -562,6 +607,7 @@ class Loader:
                     "in_default_section",
                     "comments",
                     "comments_approved",
+                    "pages",
                 )
             }
             | {"default_section": self.default_section.slug}

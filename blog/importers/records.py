@@ -1,4 +1,4 @@
-"""What a parser hands to the loader: one record per post, in source order."""
+"""What a parser hands to the loader: one record per post or page, in source order."""
 
 import hashlib
 import json
@@ -34,6 +34,7 @@ class PostRecord:
     import_key: str
     title: str
     source: str  # "file, line N" or "file, item N", for messages and the report
+    kind: str = "post"  # "post", or "page": a standing page of the site (About, Contact)
     body: str = ""  # HTML, sanitised again by the loader
     excerpt: str = ""
     published_at: datetime | None = None  # aware; None for drafts without a date

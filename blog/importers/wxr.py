@@ -7,8 +7,9 @@ dropped as soon as it has been read:
 1. the first pass checks that the whole file is a readable WordPress export and collects the
    small maps the items refer to: author logins -> display names, category nicenames ->
    (name, parent nicename) and attachments (post id -> URL, alt text, caption);
-2. the second pass yields one ``PostRecord`` per post or one ``SkippedItem`` per page, menu
-   item, revision and so on, in source order. Attachments are counted, not yielded.
+2. the second pass yields one ``PostRecord`` per post or page (its ``kind`` says which) or
+   one ``SkippedItem`` per menu item, revision and so on, in source order. Attachments are
+   counted, not yielded.
 
 Because the first pass reads everything, a broken file raises ``ArchiveError`` before any
 record is yielded. As in WordPress's importer, the file must say its ``wp:wxr_version``
@@ -19,14 +20,15 @@ entity bombs and external entities before anything is expanded or fetched. Files
 an encoding other than UTF-8 are transcoded to UTF-8 on the fly; a file whose bytes do not
 match its declared encoding is refused with the line of the first bad byte.
 
-Only posts are imported. Bodies go through ``autop`` (WordPress's ``wpautop``, simplified)
-unless they are block-editor content, ``[caption]`` shortcodes become ``<figure>`` elements,
-other shortcodes are left as text with a warning; downloading images is the loader's job.
+Posts and pages (the site's own pages) are imported. Bodies go through ``autop``
+(WordPress's ``wpautop``, simplified) unless they are block-editor content, ``[caption]``
+shortcodes become ``<figure>`` elements, other shortcodes are left as text with a warning;
+downloading images is the loader's job.
 
     wxr = WxrFile("export.xml", time_zone="America/New_York")
     for record in wxr.records():
         ...
-    wxr.stats  # {"items": 120, "posts": 97, "pages_skipped": 5, "attachments": 14, ...}
+    wxr.stats  # {"items": 120, "posts": 97, "pages": 5, "attachments": 14, ...}
 """
 
 import codecs
@@ -73,7 +75,7 @@ STATUSES = {
     "pending": "draft",
 }
 STAT_KEYS = (
-    "items", "posts", "pages_skipped", "attachments", "comments", "comments_approved", "skipped",
+    "items", "posts", "pages", "attachments", "comments", "comments_approved", "skipped",
     "characters_replaced",
 )  # fmt: skip
 
@@ -235,20 +237,19 @@ class WxrFile:
         if post_type == "attachment":
             self.stats["attachments"] += 1
             return None
-        if post_type == "page":
-            self.stats["pages_skipped"] += 1
-            reason = "page (pages are not imported into the blog)"
-            return SkippedItem(source, title or "(untitled)", reason)
-        if post_type not in ("post", None):  # WordPress makes an item without a type a post
+        if post_type not in ("post", "page", None):  # an item without a type is a post
             self.stats["skipped"] += 1
-            reason = f"{post_type} (only posts are imported)"
+            reason = f"{post_type} (only posts and pages are imported)"
             return SkippedItem(source, title or "(untitled)", reason)
         post_id = item.get("wp:post_id").strip()
         if not post_id:
             self.stats["skipped"] += 1
             return SkippedItem(source, title or "(untitled)", "post without a wp:post_id")
-        self.stats["posts"] += 1
-        record = PostRecord(import_key=f"wxr:{self.site}:{post_id}", title=title, source=source)
+        kind = "page" if post_type == "page" else "post"
+        self.stats[f"{kind}s"] += 1
+        record = PostRecord(
+            import_key=f"wxr:{self.site}:{post_id}", title=title, source=source, kind=kind
+        )
         warn = record.warnings.append
         if not title:
             record.title = "(untitled)"
