@@ -2,6 +2,12 @@
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
+from blog.models import SitePage
+from competencyworks import revisions
+from competencyworks.publishing import Status
+
 AUTHORS = [
     (
         "Maya Okafor",
@@ -154,3 +160,58 @@ DRAFT = (
 
 def days_ago(days):
     return date.today() - timedelta(days=days)
+
+
+# The site's own pages: (slug, title, where linked, position, body).
+SITE_PAGES = [
+    (
+        "about",
+        "About",
+        "navigation",
+        0,
+        "<p>CompetencyWorks shares what practitioners are learning as schools and colleges move "
+        "from seat time to showing mastery.</p><h2>What you will find here</h2><ul><li>Stories "
+        "and analysis from classrooms, districts and campuses</li><li>A library of reports, "
+        "tools and webinars</li><li>A tracker of state policy on competency-based education"
+        "</li></ul>",
+    ),
+    (
+        "contact",
+        "Contact",
+        "footer",
+        0,
+        "<p>Have a story from your school, a correction or a question? Write to the editors at "
+        '<a href="mailto:editors@example.org">editors@example.org</a>; we read everything and '
+        "answer most messages within a week.</p>",
+    ),
+    (
+        "newsletter",
+        "Newsletter",
+        "footer",
+        1,
+        "<p>Once a month we send the posts readers found most useful, new resources in the "
+        "library and the state policy changes worth knowing about. No advertising, and you can "
+        "leave with one click.</p>",
+    ),
+]
+
+
+def load_site_pages(comment):
+    """Create the demo site pages once, each with a first revision under `comment`."""
+    made = []
+    for slug, title, show_in, position, body in SITE_PAGES:
+        if SitePage.objects.filter(slug=slug).exists():
+            continue
+        made.append(
+            SitePage.objects.create(
+                slug=slug,
+                title=title,
+                show_in=show_in,
+                position=position,
+                body=body,
+                status=Status.PUBLISHED,
+                publish_at=timezone.now(),
+            )
+        )
+    revisions.record_revisions(made, comment)
+    return len(made)

@@ -303,3 +303,17 @@ def test_importing_pages_again_changes_nothing_and_a_changed_page_is_updated(tmp
     }
     assert SitePage.objects.get(title="Our Team").body == "<p>Our writers.</p>"
     assert SitePage.objects.count() == 3
+
+
+def test_demo_content_has_about_contact_and_newsletter_pages_once(client):
+    with committed():
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+    assert list(SitePage.objects.published().values_list("slug", "show_in")) == [
+        ("about", "navigation"), ("contact", "footer"), ("newsletter", "footer")
+    ]  # fmt: skip
+    html = client.get("/").text
+    header, footer = html.split('<main id="main"')
+    assert 'href="/about/"' in header
+    assert footer.index('href="/contact/"') < footer.index('href="/newsletter/"')
+    assert client.get("/newsletter/").status_code == 200

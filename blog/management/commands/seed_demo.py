@@ -78,6 +78,7 @@ class Command(BaseCommand):
             raise CommandError("--posts must be zero or more.")
         with transaction.atomic():
             created = self.load_demo()
+            demo.load_site_pages(DEMO_COMMENT)
             resources = wiki_demo.load(DEMO_COMMENT)
             entries = policy_demo.load(DEMO_COMMENT)
         self.stdout.write(
