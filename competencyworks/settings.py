@@ -1,6 +1,8 @@
 """Settings read from the environment, with defaults that run on SQLite.
 
 DATABASE_URL   database (default: sqlite:///db.sqlite3 beside manage.py)
+DATABASE_REPLICA_URL  optional read replica of DATABASE_URL, read by anonymous GET and HEAD
+               requests only (competencyworks.db_routers)
 REDIS_URL      shared cache for several app processes; without it each caches in memory
 SECRET_KEY     required unless DEBUG=1
 ALLOWED_HOSTS  comma-separated host names; required unless DEBUG=1
@@ -144,6 +146,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+
+# A read-only copy of the primary for anonymous readers (competencyworks.db_routers); tests
+# point it at the primary's test database.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+            conn_health_checks=True,
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["competencyworks.db_routers.ReplicaRouter"]
+    # Before the page cache, so a cached page's version comes from the data it shows.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("competencyworks.pagecache.middleware.PageCacheMiddleware"),
+        "competencyworks.db_routers.ReplicaReadsMiddleware",
+    )
 
 if os.environ.get("REDIS_URL"):
     CACHES = {

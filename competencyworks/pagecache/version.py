@@ -8,6 +8,7 @@ version. A change written in a transaction becomes visible with the content it d
 import math
 import time
 
+from django.db import router
 from django.db.models import Subquery
 
 from competencyworks.models import ContentVersion, SearchDocument
@@ -35,17 +36,20 @@ def current_version():
     return _known["version"]
 
 
-def read_version():
+def read_version(using=None):
     # The newest publication time that has passed: readers notice a scheduled item going live
     # themselves, without writing anything. One query, on the primary key and an index.
+    # Read from the database the page is read from (db_routers), so a page from a replica
+    # that lags is stored under the version of what it shows.
     went_live = SearchDocument.objects.published().order_by("-publish_at").values("publish_at")
     row = (
-        ContentVersion.objects.filter(pk=ContentVersion.ROW)
+        ContentVersion.objects.using(using)
+        .filter(pk=ContentVersion.ROW)
         .values_list("version", Subquery(went_live[:1]))
         .first()
     )
     if row is None:  # a new or emptied database
         content_changed()
-        return read_version()
+        return read_version(using=router.db_for_write(ContentVersion))  # a replica may lag
     version, live = row
     return f"{version}.{live.timestamp() if live else 0}"
