@@ -1,22 +1,32 @@
 # Two commands: `make run` and `make test`. Everything else is set up on demand.
 PYTHON ?= python3
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Exact versions with hashes of everything the site and its tests use, on Python 3.11 and newer.
+LOCK := requirements.lock
 
-.PHONY: run serve test lint format check clean
+.PHONY: run serve test lint format check lock clean
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(INSTALLED)
 
+# After changing the dependencies in pyproject.toml: newest versions that fit, for every Python.
+lock: $(INSTALLED)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o $(LOCK)
+
+# DEBUG_PAGES=1 shows Django's technical 404 and 500 pages instead of the site's.
 run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py demo_login
-	DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
+	DEBUG=1 DEBUG_PAGES=$(DEBUG_PAGES) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The production stack: DEBUG off, hashed static files, gunicorn. Production sets SECRET_KEY
 # and ALLOWED_HOSTS. Without a SECRET_KEY it is a trial on this machine: plain http and a
