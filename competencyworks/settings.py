@@ -16,8 +16,10 @@ SERVE_MEDIA    1 to let Django serve uploads (make serve, browser tests); produc
                a web server or object storage instead (default: DEBUG)
 MEDIA_ROOT, MEDIA_STORAGE, TIME_ZONE, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, PAGE_CACHE_SECONDS,
 LINK_CHECK_ALLOWED_NETWORKS, IMPORT_MEDIA
+DEBUG_PAGES    1 (with DEBUG=1) for Django's technical 404 and 500 pages instead of the site's
 """
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -308,6 +310,23 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# Development (DEBUG=1): readers' 404 and 500 pages, as production shows them; DEBUG_PAGES=1
+# shows Django's technical pages instead.
+DEBUG_PAGES = DEBUG and env_flag("DEBUG_PAGES")
+MIDDLEWARE.append("competencyworks.middleware.DesignedErrorPagesMiddleware")
+
+# django-debug-toolbar, from the dev extra, for requests from this machine while DEBUG is on.
+DEBUG_TOOLBAR = DEBUG and importlib.util.find_spec("debug_toolbar") is not None
+if DEBUG_TOOLBAR:
+    INSTALLED_APPS.append("debug_toolbar")
+    # Inside GZipMiddleware, which would hide the page from it.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.gzip.GZipMiddleware") + 1,
+        "debug_toolbar.middleware.DebugToolbarMiddleware",
+    )
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
+    CONTENT_SECURITY_POLICY["EXCLUDE_URL_PREFIXES"].append("/__debug__/")
 
 LOGGING = {
     "version": 1,
