@@ -22,6 +22,7 @@ DEBUG_PAGES    1 (with DEBUG=1) for Django's technical 404 and 500 pages instead
 import importlib.util
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -213,6 +214,22 @@ STORAGES = {
     },
 }
 
+# Object storage (MEDIA_STORAGE=storages.backends.s3.S3Storage): the bucket, and for services
+# other than AWS their endpoint; credentials come from AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY as boto3 reads them. Addresses are plain, never signed: signed ones
+# expire while cached pages still show them.
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL")
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME")
+AWS_QUERYSTRING_AUTH = False
+# Media served from another host (the bucket, a CDN): MEDIA_URL is that address, files get
+# addresses under it and pages may show images from it.
+media_address = urlsplit(MEDIA_URL)
+MEDIA_ORIGIN = f"{media_address.scheme}://{media_address.netloc}" if media_address.netloc else None
+if MEDIA_ORIGIN:
+    AWS_S3_URL_PROTOCOL = f"{media_address.scheme}:"
+    AWS_S3_CUSTOM_DOMAIN = f"{media_address.netloc}{media_address.path}".rstrip("/")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Anonymous pages are cached until content changes (competencyworks.pagecache), for at most
@@ -301,7 +318,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *filter(None, [MEDIA_ORIGIN])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
