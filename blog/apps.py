@@ -6,11 +6,12 @@ class BlogConfig(AppConfig):
     verbose_name = "Blog"
 
     def ready(self):
-        from blog.models import Author, Byline, Section, Series, SitePage
-        from blog.search import PostDocument
+        from blog.models import Author, Byline, Section, Series
+        from blog.search import PostDocument, SitePageDocument
         from competencyworks import search
         from competencyworks.publishing import changes
 
         search.register(PostDocument)
-        for model in (Section, Author, Series, Byline, SitePage):  # shown on public pages
+        search.register(SitePageDocument)
+        for model in (Section, Author, Series, Byline):  # shown on public pages
             changes.watch(model)

@@ -370,23 +370,12 @@ class ImportedMedia(models.Model):
 
 class SitePageQuerySet(PublishedQuerySet):
     def links(self):
-        """The navigation and footer links, in the editors' order, in one query.
-
-        {"navigation": [(title, url)], "footer": [...], "next_change": when a scheduled
-        page among them goes live, or None}.
-        """
-        placed = (
-            self.filter(status=Status.PUBLISHED, publish_at__isnull=False)
-            .exclude(show_in=SitePage.ShowIn.NONE)
-            .only("title", "slug", "show_in", "publish_at")
-        )
-        now = timezone.now()
-        links = {"navigation": [], "footer": [], "next_change": None}
-        for page in placed:
-            if page.publish_at <= now:
-                links[page.show_in].append((page.title, page.get_absolute_url()))
-            elif links["next_change"] is None or page.publish_at < links["next_change"]:
-                links["next_change"] = page.publish_at
+        """{"navigation": [(title, url)], "footer": [...]}: the public pages editors placed
+        there, in their order, in one query."""
+        links = {"navigation": [], "footer": []}
+        placed = self.published().exclude(show_in=SitePage.ShowIn.NONE)
+        for page in placed.only("title", "slug", "show_in"):
+            links[page.show_in].append((page.title, page.get_absolute_url()))
         return links
 
 

@@ -1,6 +1,6 @@
-"""How posts become search documents."""
+"""How posts and the site's pages become search documents."""
 
-from blog.models import Post
+from blog.models import Post, SitePage
 from competencyworks.html import plain_text
 from competencyworks.search import Document
 
@@ -17,3 +17,15 @@ class PostDocument(Document):
 
     def text(self, post):
         return post.title, post.summary, plain_text(post.body)
+
+
+class SitePageDocument(Document):
+    model = SitePage
+    kind = "sitepage"
+    label = "Page"
+
+    def tags(self, items):
+        return {page.pk: [] for page in items}  # pages carry no tags
+
+    def text(self, page):
+        return page.title, page.summary, plain_text(page.body)

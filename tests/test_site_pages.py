@@ -317,3 +317,11 @@ def test_demo_content_has_about_contact_and_newsletter_pages_once(client):
     assert 'href="/about/"' in header
     assert footer.index('href="/contact/"') < footer.index('href="/newsletter/"')
     assert client.get("/newsletter/").status_code == 200
+
+
+def test_readers_find_published_pages_in_search(client):
+    SitePageFactory(title="Newsletter", body="<p>A monthly letter about mastery grading.</p>")
+    SitePageFactory(title="Unfinished", body="<p>Mastery drafts.</p>", status=Status.DRAFT)
+    response = client.get("/search/?q=mastery")
+    assert 'href="/newsletter/"' in response.text
+    assert "/unfinished/" not in response.text

@@ -4,7 +4,6 @@ from django import template
 from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
 from blog.models import SitePage
@@ -17,16 +16,15 @@ register = template.Library()
 def site_page_links():
     """{"navigation": [(title, url)], "footer": [...]} for the header and footer.
 
-    With the page cache on, the links are read once per content version (whose number the
-    page cache has just read), so a served page costs no query for them; with it off, pages
-    are rendered fresh and so are the links, in one query. A page scheduled to go live is
-    picked up when its time comes, without waiting for another change.
+    With the page cache on, the links are read once per content version (which the page
+    cache has just read, and which moves on when a scheduled page goes live), so a served
+    page costs no query for them; with it off, pages and their links are read fresh.
     """
     if not settings.PAGE_CACHE_SECONDS:
         return SitePage.objects.links()
     key = f"site-page-links:{current_version()}"
     links = store.read(key)
-    if links is None or (links["next_change"] and links["next_change"] <= timezone.now()):
+    if links is None:
         links = SitePage.objects.links()
         store.write(key, links, settings.PAGE_CACHE_SECONDS)
     return links
