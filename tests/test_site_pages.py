@@ -325,3 +325,10 @@ def test_readers_find_published_pages_in_search(client):
     response = client.get("/search/?q=mastery")
     assert 'href="/newsletter/"' in response.text
     assert "/unfinished/" not in response.text
+
+
+def test_staff_who_may_change_posts_get_an_edit_link_on_a_post(editor_client):
+    post = PostFactory()
+    edit = f'href="/admin/blog/post/{post.pk}/change/">Edit this page'
+    assert edit not in Client().get(post.get_absolute_url()).text
+    assert edit in editor_client.get(post.get_absolute_url()).text
