@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from taggit.models import Tag, TaggedItem
 
-from blog.importers.media import MediaImporter
 from blog.importers import detect
+from blog.importers.media import MediaImporter
 from blog.models import Author, Byline, Post, Section, Series, SitePage
 from competencyworks import revisions
 from competencyworks.html import HREF, link_key
