@@ -16,9 +16,10 @@ record is yielded. As in WordPress's importer, the file must say its ``wp:wxr_ve
 (1.0 to 1.2), and the ``wp:`` namespace is whatever the document binds it to; control
 characters WordPress wrote from posts are replaced by spaces, and CDATA holding "]]>" is
 read leniently, each with a warning on the first post. DOCTYPEs are refused outright (as
-the WordPress importer does), which stops entity bombs and external entities before anything is expanded or fetched. Files declared in
-an encoding other than UTF-8 are transcoded to UTF-8 on the fly; a file whose bytes do not
-match its declared encoding is refused with the line of the first bad byte.
+the WordPress importer does), which stops entity bombs and external entities before
+anything is expanded or fetched. Files declared in an encoding other than UTF-8 are
+transcoded to UTF-8 on the fly; a file whose bytes do not match its declared encoding is
+refused with the line of the first bad byte.
 
 Posts and pages (the site's own pages) are imported. Bodies go through ``autop``
 (WordPress's ``wpautop``, simplified) unless they are block-editor content, ``[caption]``
