@@ -22,7 +22,7 @@ from blog.models import Author, Post, Series
 from competencyworks.converters import ROUTABLE
 from competencyworks.publishing import Status
 from policy.models import Event, PolicyEntry, State
-from tests.factories import AuthorFactory, PostFactory, ResourceFactory, SeriesFactory
+from tests.factories import AuthorFactory, PostFactory, ResourceFactory, SeriesFactory, committed
 from tests.payloads import PAYLOAD, assert_inert
 from tests.test_blog_admin import post_change_url, post_form_data
 from wiki.models import Resource
@@ -125,7 +125,8 @@ def test_tags_typed_in_the_admin_tag_box_work_on_every_page(editor_client):
         post.section, title=post.title, slug=post.slug, status=Status.PUBLISHED,
         tags="Ngā Tamariki, ⭐⭐, ¿?",
     )  # fmt: skip
-    response = editor_client.post(post_change_url(post), data)
+    with committed():
+        response = editor_client.post(post_change_url(post), data)
     assert response.status_code == 302
     post.refresh_from_db()
     tags = list(post.tags.all())
@@ -136,7 +137,8 @@ def test_tags_typed_in_the_admin_tag_box_work_on_every_page(editor_client):
 
 
 def test_tags_and_categories_from_a_wordpress_export_work_on_every_page(client):
-    call_command("import_archive", str(WXR), stdout=io.StringIO(), stderr=io.StringIO())
+    with committed():
+        call_command("import_archive", str(WXR), stdout=io.StringIO(), stderr=io.StringIO())
     post = Post.objects.get(title="Mastery across languages")
     tags = {tag.name: tag for tag in post.tags.all()}
     assert set(tags) == {"Educación", "日本語", "Te Reo Māori", "!!!", "🎉"}
@@ -153,7 +155,8 @@ def test_tags_from_a_policy_spreadsheet_work_on_every_page(client, tmp_path):
         "Educación;日本語;!!!;🎉\n",
         encoding="utf-8",
     )
-    call_command("import_policies", str(path), stdout=io.StringIO())
+    with committed():
+        call_command("import_policies", str(path), stdout=io.StringIO())
     entry = PolicyEntry.objects.get()
     assert len(entry.tags.all()) == 4
     for tag in entry.tags.all():
@@ -291,7 +294,8 @@ def test_control_characters_in_a_policy_spreadsheet_are_stripped_on_import(clien
         f"Word{CONTROL}tag\n",
         encoding="utf-8",
     )
-    call_command("import_policies", str(path), stdout=io.StringIO())
+    with committed():
+        call_command("import_policies", str(path), stdout=io.StringIO())
     entry = PolicyEntry.objects.get()
     assert (entry.title, entry.summary) == ("Mastery based education", "Credit for mastery.")
     assert list(entry.tags.names()) == ["Word tag"]
