@@ -350,6 +350,4 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # A line per request of the link checker and the image downloads is noise, not news.
-    "loggers": {"httpx": {"level": "WARNING"}},
 }
