@@ -16,6 +16,9 @@ SERVE_MEDIA    1 to let Django serve uploads (make serve, browser tests); produc
                a web server or object storage instead (default: DEBUG)
 MEDIA_ROOT, MEDIA_STORAGE, TIME_ZONE, IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS, PAGE_CACHE_SECONDS,
 LINK_CHECK_ALLOWED_NETWORKS, IMPORT_MEDIA
+LOG_LEVEL, LOG_FORMAT  log level (default INFO); LOG_FORMAT=json writes one JSON object a line
+SENTRY_DSN     report uncaught errors to Sentry (or a compatible tracker); nothing is sent
+               without it. SENTRY_ENVIRONMENT, SENTRY_RELEASE, SENTRY_TRACES_SAMPLE_RATE (0)
 DEBUG_PAGES    1 (with DEBUG=1) for Django's technical 404 and 500 pages instead of the site's
 """
 
@@ -78,6 +81,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer is logged, cached pages and redirects included.
+    "competencyworks.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -269,7 +274,7 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Load balancers probe over plain http; the probe must not be redirected to https.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 if not DEBUG and env_flag("HTTPS", True):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", True)
@@ -348,6 +353,32 @@ if DEBUG_TOOLBAR:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "competencyworks.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if os.environ.get("LOG_FORMAT") == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
+
+if os.environ.get("SENTRY_DSN"):
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    # Errors with no personal data: no cookies, addresses, users, request bodies, nor the
+    # values of local variables (a user object's is its username).
+    sentry_sdk.init(
+        dsn=os.environ["SENTRY_DSN"],
+        integrations=[DjangoIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+    )

@@ -27,6 +27,7 @@ urlpatterns = [
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     path("healthz", views.HealthView.as_view(), name="healthz"),
+    path("readyz", views.ReadyView.as_view(), name="readyz"),
     path(
         "sitemap.xml",
         sitemap_views.index,

@@ -1,4 +1,5 @@
 from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.http import JsonResponse
 from django.templatetags.static import static
 from django.urls import reverse
@@ -41,6 +42,33 @@ class HealthView(View):
         except DatabaseError as error:
             checks["database"] = f"error: {error.__class__.__name__}"
         response = JsonResponse(checks, status=200 if checks["database"] == "ok" else 503)
+        add_never_cache_headers(response)
+        return response
+
+
+class ReadyView(View):
+    """For deploys and orchestrators: 200 once every migration is applied, else 503.
+
+    Once all are applied they stay applied for this process, so later probes only ask
+    the database whether it answers.
+    """
+
+    migrated = False
+
+    def get(self, request):
+        checks = {"migrations": "unknown", "database": "ok"}
+        try:
+            if not ReadyView.migrated:
+                executor = MigrationExecutor(connection)
+                unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+                ReadyView.migrated = not unapplied
+            checks["migrations"] = "ok" if ReadyView.migrated else f"{len(unapplied)} unapplied"
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError as error:
+            checks["database"] = f"error: {error.__class__.__name__}"
+        ready = checks == {"migrations": "ok", "database": "ok"}
+        response = JsonResponse(checks, status=200 if ready else 503)
         add_never_cache_headers(response)
         return response
 

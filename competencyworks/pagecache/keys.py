@@ -15,7 +15,7 @@ from django.urls import Resolver404, resolve
 
 MAX_QUERY_VALUES = 16
 MAX_VALUE_LENGTH = 100
-UNCACHED_PREFIXES = ("/admin/", "/healthz", "/static/", "/media/")
+UNCACHED_PREFIXES = ("/admin/", "/healthz", "/readyz", "/static/", "/media/")
 
 
 def cacheable_request(request):

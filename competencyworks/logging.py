@@ -1,0 +1,67 @@
+"""One log line per request, and JSON log lines for log collectors (LOG_FORMAT=json).
+
+A request's line names its method, path, status, time taken, whether the page cache
+answered (X-Cache: hit, miss or bypass; "-" when the cache had no say) and whether the
+reader was anonymous, a signed-in user or staff: never who, nor their address or cookies.
+"""
+
+import json
+import logging
+import time
+from datetime import UTC, datetime
+
+logger = logging.getLogger("competencyworks.requests")
+
+# What every LogRecord carries; anything else on a record came from `extra=` and is a field.
+RECORD_ATTRIBUTES = {*vars(logging.makeLogRecord({})), "message", "asctime"}
+
+
+class RequestLogMiddleware:
+    """Sits outside the page cache, so cached pages are timed and counted too."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        fields = {
+            "method": request.method,
+            "path": request.get_full_path(),
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "cache": response.get("X-Cache", "-"),
+            "user": reader_kind(request),
+        }
+        logger.info(
+            "%(method)s %(path)s %(status)s %(duration_ms)sms cache=%(cache)s user=%(user)s",
+            fields,
+            extra=fields,
+        )
+        return response
+
+
+def reader_kind(request):
+    # Cached pages and static files are answered before authentication runs: no user.
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    return "staff" if user.is_staff else "user"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message and the record's own fields."""
+
+    def format(self, record):
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(
+            (key, value) for key, value in vars(record).items() if key not in RECORD_ATTRIBUTES
+        )
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
