@@ -73,7 +73,8 @@ def test_an_editors_title_survives_a_reimport_whose_source_changed_the_body(
     assert OLD_BODY in post.body and NEW_BODY not in post.body
     assert "updated: 0, unchanged: 2, skipped: 0, conflicts: 1" in output
     (line,) = [line for line in output.splitlines() if "changed on this site" in line]
-    assert line.startswith("export-v2.xml, ")
+    assert line.startswith("  line ")  # under the file's own heading
+    assert "export-v2.xml:\n" + line in output
     assert "the source changed its body:" in line and "kept as it is here" in line
     assert "--overwrite" in line
     document, entry = report_entry(report)
