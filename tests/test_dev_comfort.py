@@ -103,6 +103,7 @@ def settings_probe(tmp_path, **env):
         "DJANGO_SETTINGS_MODULE": "competencyworks.settings",
         "DATABASE_URL": database,
         "REDIS_URL": "",
+        "STATIC_ROOT": str(tmp_path),  # whitenoise warns about a missing one, as in a fresh clone
         **env,
     }
     subprocess.run(
