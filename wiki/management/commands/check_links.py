@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from competencyworks import pagecache
+from competencyworks.jobs import single_instance
 from wiki.links import ERROR_LENGTH, check_urls
 from wiki.models import LinkStatus, Resource
 
@@ -44,6 +45,7 @@ class Command(BaseCommand):
             help="check every published resource, however recently checked",
         )
 
+    @single_instance("check_links")
     def handle(self, *args, stale_days, workers, timeout, check_all, verbosity, **options):
         if stale_days < 0:
             raise CommandError("--stale-days must be zero or more.")
