@@ -103,12 +103,16 @@ def settings_probe(tmp_path, **env):
         "DJANGO_SETTINGS_MODULE": "competencyworks.settings",
         "DATABASE_URL": database,
         "REDIS_URL": "",
-        "STATIC_ROOT": str(tmp_path),  # whitenoise warns about a missing one, as in a fresh clone
+        "STATIC_ROOT": str(tmp_path / "static"),  # collected here, as a deployment would
         **env,
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=process_env, check=True
-    )
+    for command in (["migrate"], ["collectstatic", "--noinput"]):
+        subprocess.run(
+            [sys.executable, "manage.py", *command, "-v", "0"],
+            cwd=ROOT,
+            env=process_env,
+            check=True,
+        )
     done = subprocess.run(
         [sys.executable, "-c", SETTINGS_PROBE],
         cwd=ROOT,
