@@ -2,7 +2,13 @@ from django.contrib.syndication.views import add_domain
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
-from django.views.generic import DetailView, ListView, MonthArchiveView, YearArchiveView
+from django.views.generic import (
+    DetailView,
+    ListView,
+    MonthArchiveView,
+    TemplateView,
+    YearArchiveView,
+)
 from django_filters.views import FilterView
 from taggit.models import Tag
 
@@ -10,8 +16,25 @@ from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage, bylines_prefetch
 from competencyworks.filters import narrowing_tags
 from competencyworks.views import PreviewMixin
+from wiki.models import Resource
 
 POSTS_PER_PAGE = 10
+POSTS_PER_SECTION = 4
+NEW_RESOURCES = 5
+
+
+class HomeView(TemplateView):
+    """The front page: the newest posts of each section, current series, new resources."""
+
+    template_name = "home.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            sections=Post.objects.published().for_cards().latest_by_section(POSTS_PER_SECTION),
+            current_series=Series.objects.with_published_parts()[:3],
+            new_resources=Resource.objects.published().order_by("-publish_at")[:NEW_RESOURCES],
+            **kwargs,
+        )
 
 
 class PostListMixin:

@@ -14,7 +14,7 @@ admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
+    path("", blog_views.HomeView.as_view(), name="home"),
     path("blog/", include("blog.urls")),
     path("wiki/", include("wiki.urls")),
     path("policy/", include("policy.urls")),

@@ -15,7 +15,7 @@ from django.conf import settings as django_settings
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from competencyworks import views
+from blog import views
 
 ROOT = Path(__file__).resolve().parent.parent
 PINNED = re.compile(r"^([A-Za-z0-9._-]+)==([^\s;\\]+)")
