@@ -201,8 +201,21 @@ class PostQuerySet(PublishedQuerySet):
 
 # The import bookkeeping is kept in each version, so a restore also brings back which source
 # version the content came from and a re-import of that source finds nothing new.
+class ImportTracked:
+    """For content an import writes and editors may change after (posts, pages)."""
+
+    @property
+    def changed_since_import(self):
+        """Saved by an editor since an import last wrote it, so a re-import keeps it.
+
+        A timestamp, not a fingerprint: every editor path (the change form, list actions,
+        renumbering parts, restoring from History) ends in save(), which moves updated_at on.
+        """
+        return self.imported_at is None or self.updated_at > self.imported_at
+
+
 @reversion.register(follow=["bylines"], exclude=["summary"])
-class Post(Publishable):
+class Post(ImportTracked, Publishable):
     """A blog post. Editors write it in the admin; staff also import archives into it."""
 
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="posts")
@@ -307,15 +320,6 @@ class Post(Publishable):
         self.summary = self.excerpt.strip() or excerpt(self.body)
 
     @property
-    def changed_since_import(self):
-        """Saved by an editor since an import last wrote it, so a re-import keeps it.
-
-        A timestamp, not a fingerprint: every editor path (the change form, list actions,
-        renumbering parts, restoring from History) ends in save(), which moves updated_at on.
-        """
-        return self.imported_at is None or self.updated_at > self.imported_at
-
-    @property
     def date(self):
         """The date in the post's address; drafts use the day they were started."""
         return timezone.localdate(self.publish_at or self.created_at or timezone.now())
@@ -388,7 +392,7 @@ def address_taken(slug):
 
 
 @reversion.register(exclude=["summary"])
-class SitePage(Publishable):
+class SitePage(ImportTracked, Publishable):
     """A standing page of the site (About, Contact, Newsletter), at /<slug>/."""
 
     class ShowIn(models.TextChoices):
@@ -416,6 +420,10 @@ class SitePage(Publishable):
         help_text="Stable id of the imported source, so re-imports find it.",
     )  # fmt: skip
     import_digest = models.CharField(max_length=64, blank=True, editable=False)
+    imported_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text="When an import last wrote this page; a save moves updated_at past it.",
+    )  # fmt: skip
 
     objects = SitePageQuerySet.as_manager()
 

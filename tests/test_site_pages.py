@@ -12,6 +12,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from reversion.models import Version
 
 from blog.models import SitePage
 from competencyworks import revisions
@@ -241,13 +242,13 @@ PAGES_WXR = """<?xml version="1.0" encoding="UTF-8" ?>
 """
 
 
-def import_pages(tmp_path, source=PAGES_WXR):
+def import_pages(tmp_path, source=PAGES_WXR, **options):
     export = tmp_path / "pages.xml"
     export.write_text(source, encoding="utf-8")
     report = tmp_path / "report.json"
     output = io.StringIO()
     with committed():
-        call_command("import_archive", str(export), report=report, stdout=output)
+        call_command("import_archive", str(export), report=report, stdout=output, **options)
     return json.loads(report.read_text()), output.getvalue()
 
 
@@ -303,6 +304,29 @@ def test_importing_pages_again_changes_nothing_and_a_changed_page_is_updated(tmp
     }
     assert SitePage.objects.get(title="Our Team").body == "<p>Our writers.</p>"
     assert SitePage.objects.count() == 3
+
+
+def test_a_page_an_editor_changed_is_kept_on_reimport_unless_overwritten(tmp_path, editor_client):
+    import_pages(tmp_path)
+    page = SitePage.objects.get(title="Our Team")
+    edited = change_form_data(page, title="Our writers and editors")
+    assert editor_client.post(f"/admin/blog/sitepage/{page.pk}/change/", edited).status_code == 302
+    changed_source = PAGES_WXR.replace("Who writes here.", "Our writers.")
+
+    document, output = import_pages(tmp_path, changed_source)
+    (entry,) = [entry for entry in document["posts"] if entry["slug"] == page.slug]
+    assert entry["action"] == "conflict" and entry["conflict"] is True
+    assert "conflicts: 1" in output and "--overwrite" in output
+    page.refresh_from_db()
+    assert page.title == "Our writers and editors" and "Who writes here." in page.body
+
+    import_pages(tmp_path, changed_source, overwrite=True)
+    page.refresh_from_db()
+    assert (page.title, page.body) == ("Our Team", "<p>Our writers.</p>")
+    comments = Version.objects.get_for_object(page).values_list("revision__comment", flat=True)
+    assert comments[0].startswith("Imported from") and "Our writers and editors" in [
+        version.field_dict["title"] for version in Version.objects.get_for_object(page)
+    ]
 
 
 def test_demo_content_has_about_contact_and_newsletter_pages_once(client):

@@ -31,6 +31,10 @@ from competencyworks.publishing import Status, changes, unique_slug
 from competencyworks.text import clean_fields, xml_text
 
 BATCH_SIZE = 500
+PAGE_CONFLICT = (
+    "changed on this site since it was imported, and the source changed too: kept as it is "
+    "here (--overwrite takes the source's version)"
+)
 SLUG_TRIES = 9
 POST_FIELDS = [
     "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
@@ -203,9 +207,16 @@ class Loader:
         fit_keys(record)
         digest = record.digest()
         page = SitePage.objects.filter(import_key=record.import_key).first()
+        warnings = list(record.warnings)
         if page is not None and page.import_digest == digest:
             action = "unchanged"
+        elif page is not None and page.changed_since_import and not self.overwrite:
+            action = "conflict"
+            self.counts["conflicts"] += 1
+            warnings.insert(0, PAGE_CONFLICT)
         else:
+            if page is not None and page.changed_since_import and not revisions.in_history(page):
+                revisions.record_revisions([page], f"Before the import from {self.files[-1]}")
             action = "updated" if page else "created"
             page = page or SitePage(import_key=record.import_key)
             page.title, page.body, page.import_digest = record.title[:300], record.body, digest
@@ -215,9 +226,10 @@ class Loader:
             page.save()
             url = page.get_absolute_url()
             MovedPage.record_many([(path, url, page, True) for path in record.old_paths])
+            SitePage.objects.filter(pk=page.pk).update(imported_at=F("updated_at"))
             revisions.record_revisions([page], IMPORTED_FROM + self.files[-1])
         self.counts["pages"] += 1
-        self.counts["warnings"] += len(record.warnings)
+        self.counts["warnings"] += len(warnings)
         if self.on_post is not None:
             self.on_post(
                 {
@@ -227,10 +239,11 @@ class Loader:
                     "url": page.get_absolute_url(),
                     "status": page.visibility,
                     "action": action,
+                    "conflict": action == "conflict",
                     "source": record.source,
                     "date": page.publish_at.isoformat() if page.publish_at else None,
                     "images": {"stored": [], "elsewhere": []},
-                    "warnings": list(record.warnings),
+                    "warnings": warnings,
                 }
             )
 
