@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from competencyworks.publishing import Status
+from tests.factories import committed
 from wiki.links import LinkResult, check_urls
 from wiki.models import LinkStatus, Resource
 
@@ -395,3 +396,18 @@ def test_command_does_not_log_every_request(site, caplog):
     assert not [record for record in caplog.records if record.name == "httpx"]
     run("--all", verbosity=3)
     assert [record for record in caplog.records if record.name == "httpx"]
+
+
+@pytest.mark.django_db
+def test_a_cached_resource_page_shows_the_broken_link_after_a_check(site, client, settings):
+    settings.PAGE_CACHE_SECONDS = 600
+    resource = ResourceFactory(url=f"{site}/missing")
+    assert client.get(resource.get_absolute_url())["X-Cache"] == "miss"
+    assert client.get(resource.get_absolute_url())["X-Cache"] == "hit"
+
+    with committed():
+        run()
+
+    page = client.get(resource.get_absolute_url())
+    assert page["X-Cache"] == "miss"
+    assert "This link did not work when we last checked it" in page.text

@@ -9,8 +9,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from competencyworks import pagecache
 from competencyworks.jobs import single_instance
+from competencyworks.publishing import changes
 from wiki.links import ERROR_LENGTH, check_urls
 from wiki.models import LinkStatus, Resource
 
@@ -77,7 +77,6 @@ class Command(BaseCommand):
             )
         checked_at = timezone.now()
         self.record(rows, results, checked_at)
-        pagecache.content_changed()  # pages show link health; update() sends no signals
 
         broken = [(title, url, results[url]) for _, title, url in rows if not results[url].ok]
         if verbosity >= 2:
@@ -106,6 +105,8 @@ class Command(BaseCommand):
                 if result.ok:
                     fields["link_worked_at"] = checked_at
                 Resource.objects.filter(pk__in=pks).update(**fields)
+            # Pages show link health; update() sends no signals, so say what changed.
+            changes.changed(Resource, [pk for pk, _, _ in rows])
 
 
 @contextmanager
