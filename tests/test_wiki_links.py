@@ -401,7 +401,8 @@ def test_command_does_not_log_every_request(site, caplog):
 @pytest.mark.django_db
 def test_a_cached_resource_page_shows_the_broken_link_after_a_check(site, client, settings):
     settings.PAGE_CACHE_SECONDS = 600
-    resource = ResourceFactory(url=f"{site}/missing")
+    with committed():
+        resource = ResourceFactory(url=f"{site}/missing")
     assert client.get(resource.get_absolute_url())["X-Cache"] == "miss"
     assert client.get(resource.get_absolute_url())["X-Cache"] == "hit"
 
