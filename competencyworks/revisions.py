@@ -6,10 +6,13 @@ versions, and knowing which version an editor started from.
 """
 
 import difflib
+import json
 import re
+from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import router
 from django.db.models import (
     BooleanField,
@@ -140,36 +143,60 @@ def record_revisions(objects, comment):
         [Revision(date_created=now, comment=comment) for _ in objects]
     )
     Version.objects.bulk_create(
-        version
-        for revision, obj in zip(made, objects, strict=True)
-        for version in _versions(obj, revision)
+        _versions(
+            (revision, item)
+            for revision, obj in zip(made, objects, strict=True)
+            for item in _followed(obj)
+        )
     )
 
 
-def _versions(obj, revision):
-    options = registration(type(obj))
-    model = type(obj)
-    yield Version(
-        revision=revision,
-        content_type=ContentType.objects.get_for_model(
-            model, for_concrete_model=options.for_concrete_model
-        ),
-        object_id=str(getattr(obj, options.object_id_field)),
-        db=router.db_for_write(model, instance=obj),
-        format=options.format,
-        serialized_data=serializers.serialize(
-            options.format,
-            [obj],
-            fields=options.fields,
-            use_natural_foreign_keys=options.use_natural_foreign_keys,
-        ),
-        object_repr=str(obj),
-    )
-    for name in options.follow:
+def _followed(obj):
+    """`obj` and, recursively, what its registration follows."""
+    yield obj
+    for name in registration(type(obj)).follow:
         related = getattr(obj, name)
         items = related.all() if hasattr(related, "all") else [related]
         for item in filter(None, items):
-            yield from _versions(item, revision)
+            yield from _followed(item)
+
+
+def _versions(pairs):
+    by_model = defaultdict(list)
+    for revision, obj in pairs:
+        by_model[type(obj)].append((revision, obj))
+    for model, group in by_model.items():
+        options = registration(model)
+        content_type = ContentType.objects.get_for_model(
+            model, for_concrete_model=options.for_concrete_model
+        )
+        data = serialized_each(options, [obj for _, obj in group])
+        for (revision, obj), serialized_data in zip(group, data, strict=True):
+            yield Version(
+                revision=revision,
+                content_type=content_type,
+                object_id=str(getattr(obj, options.object_id_field)),
+                db=router.db_for_write(model, instance=obj),
+                format=options.format,
+                serialized_data=serialized_data,
+                object_repr=str(obj),
+            )
+
+
+def serialized_each(options, objects):
+    """Each object as `serializers.serialize(format, [obj])` writes it, in one pass: setting
+    up a serializer per object cost more than the rest of an import's revisions."""
+    kwargs = {
+        "fields": options.fields,
+        "use_natural_foreign_keys": options.use_natural_foreign_keys,
+    }
+    if options.format != "json":
+        return [serializers.serialize(options.format, [obj], **kwargs) for obj in objects]
+    # Django's JSON serializer dumps the Python serializer's dicts, each just like this.
+    return [
+        json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False)
+        for data in serializers.serialize("python", objects, **kwargs)
+    ]
 
 
 def in_history(obj):

@@ -12,12 +12,14 @@ from html.parser import HTMLParser
 
 import factory
 import pytest
+import reversion
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from reversion.models import Version
 
 from blog.models import Post
 from competencyworks.publishing import Status
+from competencyworks.revisions import record_revisions
 from tests.factories import AuthorFactory, PostFactory, UserFactory
 from wiki.models import Page, Resource
 
@@ -941,3 +943,14 @@ def test_change_note_becomes_the_revision_comment(admin_client, kind):
 @pytest.mark.parametrize("suffix", ["history/", "history/compare/?from=1&to=2"])
 def test_non_numeric_ids_are_404_not_errors(admin_client, suffix):
     assert admin_client.get(f"/admin/wiki/page/abc/{suffix}").status_code == 404
+
+
+def test_bulk_revisions_store_each_item_as_django_reversion_would():
+    posts = [PostFactory(title="Café — “quotes” and a \\ backslash", tags=["a"]), PostFactory()]
+    record_revisions(posts, "In bulk")
+    with reversion.create_revision():
+        for post in posts:
+            reversion.add_to_revision(post)
+    for post in posts:
+        bulk, own = Version.objects.get_for_object(post).order_by("pk")
+        assert (bulk.serialized_data, bulk.object_repr) == (own.serialized_data, own.object_repr)
