@@ -1,9 +1,11 @@
 """Separate Django processes that see what a test has committed to its database."""
 
+import functools
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.db import connection
@@ -37,8 +39,21 @@ def shared_database_url(folder):
     return f"sqlite:///{path}"
 
 
-def production_env(database, **overrides):
-    """The environment of a production app process on `database` (a DATABASE_URL)."""
+@functools.cache
+def collected_static():
+    """Static files collected once per test process, as a deployment collects them: production
+    settings name every file by its hashed name from the manifest."""
+    folder = tempfile.mkdtemp(prefix="cw-test-collected-")
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=base_env(STATIC_ROOT=folder, DATABASE_URL="sqlite://:memory:"),
+        check=True,
+    )
+    return folder
+
+
+def base_env(**overrides):
     # The browser tests' Playwright set-up allows async-unsafe calls; production never does.
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
@@ -48,12 +63,16 @@ def production_env(database, **overrides):
         "HTTPS": "0",
         "SECRET_KEY": "tests-only-not-secret-but-long-enough-for-the-deploy-checks-0123",
         "ALLOWED_HOSTS": "testserver",
-        "DATABASE_URL": database,
         "REDIS_URL": "",
         "SENTRY_DSN": "",
         "LOG_FORMAT": "",
         **overrides,
     }
+
+
+def production_env(database, **overrides):
+    """The environment of a production app process on `database` (a DATABASE_URL)."""
+    return base_env(DATABASE_URL=database, STATIC_ROOT=collected_static(), **overrides)
 
 
 def run_django(code, database, timeout=60, **env):

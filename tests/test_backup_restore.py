@@ -65,7 +65,7 @@ def back_up_and_restore(source, backup_folder, fresh):
     return fresh
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_restored_backup_serves_the_same_pages(tmp_path, fresh_database):
     post = PostFactory(title="Mastery grading in rural schools", tags=["equity"])
     ResourceFactory(title="A mastery rubric", tags=["equity"])

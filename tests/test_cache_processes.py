@@ -25,7 +25,7 @@ from django.db import connection
 from tests.factories import PostFactory, UserFactory
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parent.parent
 
 

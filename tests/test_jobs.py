@@ -44,7 +44,7 @@ def slow_site():
     site.server_close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_link_check_started_while_another_runs_does_nothing_and_succeeds(tmp_path, slow_site):
     ResourceFactory(url=slow_site.url)
     database = shared_database_url(tmp_path)

@@ -61,7 +61,7 @@ Client().get("/healthz")
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_log_lines_are_json_objects_when_asked_and_plain_text_otherwise(tmp_path):
     database = shared_database_url(tmp_path)
 
@@ -157,7 +157,7 @@ def tracker():
     server.server_close()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_uncaught_error_reaches_the_tracker_once_without_personal_data(tmp_path, tracker):
     UserFactory(username="maria.editor", is_staff=True)
 
@@ -175,7 +175,7 @@ def test_an_uncaught_error_reaches_the_tracker_once_without_personal_data(tmp_pa
     assert "203.0.113.9" not in envelope
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_without_a_tracker_address_nothing_is_sent(tmp_path, tracker):
     UserFactory(username="maria.editor", is_staff=True)
 

@@ -188,7 +188,7 @@ def test_one_client_builds_one_export_at_a_time(client):
     download(client, "/policy/export.csv")
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_second_reader_waits_for_the_export_being_built_instead_of_building_it(
     client, monkeypatch
 ):
