@@ -25,7 +25,7 @@ lock: $(INSTALLED)
 run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py demo_login
+	$(BIN)/python manage.py demo_login --port $(PORT)
 	DEBUG=1 DEBUG_PAGES=$(DEBUG_PAGES) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The production stack: DEBUG off, hashed static files, gunicorn. Production sets SECRET_KEY

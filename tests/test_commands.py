@@ -49,3 +49,5 @@ def test_demo_login_creates_an_admin_once_and_prints_it(tmp_path, monkeypatch, c
     assert f"user: {username}  password: {password}" in first
     assert client.login(username=username, password=password)
     assert client.get("/admin/").status_code == 200
+    call_command("demo_login", port=8123)
+    assert "http://127.0.0.1:8123/admin/" in capsys.readouterr().out

@@ -156,7 +156,10 @@ def make_dry_run(*args):
     ("args", "address"), [((), "127.0.0.1:8000"), (("PORT=8123",), "127.0.0.1:8123")]
 )
 def test_make_run_serves_on_the_port_asked_for(args, address):
-    assert f"manage.py runserver {address}" in make_dry_run("run", *args)
+    commands = make_dry_run("run", *args)
+    assert f"manage.py runserver {address}" in commands
+    # The printed admin login points at the same port.
+    assert f"manage.py demo_login --port {address.split(':')[1]}" in commands
 
 
 def test_installs_come_from_the_lock_with_hashes():

@@ -11,7 +11,10 @@ LOGIN_FILE = Path(settings.BASE_DIR) / ".admin-login"
 class Command(BaseCommand):
     help = "Create the local admin account once and print its login (kept in .admin-login)."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="where make run serves")
+
+    def handle(self, *args, port, **options):
         User = get_user_model()
         if not User.objects.filter(username="admin").exists() or not LOGIN_FILE.exists():
             password = secrets.token_urlsafe(12)
@@ -26,6 +29,6 @@ class Command(BaseCommand):
         username, password = LOGIN_FILE.read_text().split()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Admin: http://127.0.0.1:8000/admin/  user: {username}  password: {password}"
+                f"Admin: http://127.0.0.1:{port}/admin/  user: {username}  password: {password}"
             )
         )
