@@ -44,6 +44,7 @@ def collected_static():
     """Static files collected once per test process, as a deployment collects them: production
     settings name every file by its hashed name from the manifest."""
     folder = tempfile.mkdtemp(prefix="cw-test-collected-")
+    os.chmod(folder, 0o755)  # a web server's workers read it too
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT,
