@@ -367,4 +367,7 @@ def test_pages_are_served_while_redis_is_down(site, redis_server):
     while probe(pages[0], "back")[1].get("X-Cache") != "hit" and time.monotonic() < deadline:
         time.sleep(0.2)
     assert probe(pages[0], "back")[1]["X-Cache"] == "hit"
-    assert json.loads(fetch(f"{site.base}/healthz")[2])["cache"] == "ok"
+    # Each worker tries the cache again on its own, within seconds of its last failure.
+    while json.loads(fetch(f"{site.base}/healthz")[2])["cache"] != "ok":
+        assert time.monotonic() < deadline, "a worker still reports the cache as degraded"
+        time.sleep(0.2)
