@@ -157,6 +157,7 @@ class PostMonthArchiveView(ArchiveMixin, MonthArchiveView):
 class PostDetailView(DetailView):
     """A post. Staff who may change posts also see drafts and scheduled posts (never cached)."""
 
+    model = Post
     template_name = "blog/post_detail.html"
     context_object_name = "post"
 

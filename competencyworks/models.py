@@ -2,6 +2,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.urls import Resolver404, resolve
 from taggit.models import Tag
 
 from competencyworks.publishing import PublishedQuerySet
@@ -64,9 +65,24 @@ class MovedPage(models.Model):
 
     @property
     def leads_to_public_page(self):
-        if self.content_type_id is None:
-            return True
-        return self.target is not None and self.target.is_public
+        # Rows made by hand, or before moves named their item, are judged by what they lead to.
+        target = self.target if self.content_type_id else item_at(self.new_path)
+        if target is None:
+            return self.content_type_id is None  # an item since deleted leads nowhere
+        return target.is_public
+
+
+def item_at(path):
+    """The publishable item whose page is at `path` (by its detail view's model and slug)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    model = getattr(getattr(match.func, "view_class", None), "model", None)
+    slug = match.kwargs.get("slug")
+    if model is None or slug is None or not hasattr(model, "is_public"):
+        return None
+    return model._base_manager.filter(slug=slug).first()
 
 
 class SearchDocument(models.Model):

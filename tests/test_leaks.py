@@ -17,8 +17,9 @@ from django.utils import timezone
 from reversion.models import Version
 
 from blog.models import Author, Post
+from competencyworks.models import MovedPage
 from competencyworks.publishing import Status
-from tests.factories import AuthorFactory, PageFactory, UserFactory
+from tests.factories import AuthorFactory, PageFactory, PostFactory, UserFactory
 from tests.test_revisions_admin import form_data, form_errors
 from wiki.models import Page
 from wiki.views import HISTORY_VERSIONS
@@ -308,3 +309,17 @@ def test_the_author_list_names_accounts_to_superusers_only(editor_client, admin_
         accounts["staff"].username not in editor_client.get("/admin/blog/author/").content.decode()
     )
     assert accounts["staff"].username in admin_client.get("/admin/blog/author/").content.decode()
+
+
+def test_a_redirect_made_by_hand_leads_on_only_while_its_item_is_public(client):
+    post = PostFactory(title="Where grading goes next")
+    MovedPage.objects.create(old_path="/old-grading/", new_path=post.get_absolute_url())
+    MovedPage.objects.create(old_path="/old-blog/", new_path="/blog/")
+    assert client.get("/old-grading/").status_code == 301
+    assert client.get("/old-blog/")["Location"] == "/blog/"
+
+    Post.objects.filter(pk=post.pk).update(status=Status.PRIVATE)
+
+    hidden = client.get("/old-grading/")
+    assert hidden.status_code == 404 and "Location" not in hidden
+    assert client.get("/old-blog/").status_code == 301
