@@ -13,7 +13,8 @@ class MovedPage(models.Model):
 
     Like WordPress's old slugs, the address is remembered for good but leads on only while
     the item it belongs to is public, so a redirect never reveals a private or draft item.
-    Rows an editor adds by hand have no item and always lead on.
+    Rows an editor adds by hand name no item: they lead on unless their address is the page
+    of an item that is not public.
     """
 
     old_path = models.CharField(max_length=500, unique=True)
