@@ -1,5 +1,5 @@
 from django.apps import AppConfig, apps
-from django.db.models.signals import pre_save
+from django.db.models.signals import post_migrate, pre_save
 from django.urls import register_converter
 
 # Apps whose rows readers see: their text is cleaned of control characters on every save.
@@ -16,11 +16,12 @@ class CompetencyWorksConfig(AppConfig):
         from competencyworks.converters import UnicodeSlugConverter, routable_tag_slug
         from competencyworks.models import MovedPage
         from competencyworks.publishing import changes
-        from competencyworks.search.index import index_changes
+        from competencyworks.search.index import index_changes, index_undated
         from competencyworks.text import clean_before_save
 
         # First effect after each commit, so later ones and the page cache read fresh documents.
         changes.after_commit(index_changes)
+        post_migrate.connect(index_undated, sender=self, dispatch_uid="index_undated")
         changes.watch(Tag)  # a renamed tag changes the documents and pages that show it
         changes.watch(MovedPage)
         register_converter(UnicodeSlugConverter, "uslug")

@@ -10,6 +10,7 @@ from blog import views as blog_views
 from competencyworks import views
 from competencyworks.search import views as search_views
 from competencyworks.sitemaps import sitemaps
+from wiki import views as wiki_views
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = settings.SITE_NAME
@@ -17,7 +18,8 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("", blog_views.HomeView.as_view(), name="home"),
     path("blog/", include("blog.urls")),
-    path("wiki/", include("wiki.urls")),
+    path("library/", include("wiki.urls")),
+    re_path(r"^wiki/(?P<rest>.*)$", wiki_views.OldLibraryAddressView.as_view()),
     path("policy/", include("policy.urls")),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
