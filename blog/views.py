@@ -11,6 +11,7 @@ from django.views.generic import (
 )
 from django_filters.views import FilterView
 
+from blog import legacy
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage, bylines_prefetch
 from competencyworks.filters import narrowing_tags
@@ -26,6 +27,9 @@ class HomeView(TemplateView):
     """The front page: the newest posts of each section, current series, new resources."""
 
     template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        return legacy.query_redirect(request) or super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

@@ -3,18 +3,28 @@ archives, filtered lists kept out of search engines, search snippets and suggest
 
 import re
 from datetime import date, timedelta
+from unittest import mock
 from xml.etree import ElementTree
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from blog.models import SitePage
+from competencyworks.models import MovedPage, SearchDocument
 from competencyworks.publishing import Status
 from policy.models import Kind as PolicyKind
 from policy.models import PolicyEntry, State
 from policy.models import Status as PolicyStatus
-from tests.factories import PageFactory, PostFactory, ResourceFactory, committed
+from tests.factories import (
+    AuthorFactory,
+    PageFactory,
+    PostFactory,
+    ResourceFactory,
+    SectionFactory,
+    committed,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +172,129 @@ def test_a_tag_only_drafts_carry_has_no_page(client):
     PostFactory(title="Draft", tags=["secret"], draft=True)
     assert client.get("/tags/secret/").status_code == 404
     assert client.get("/blog/tag/secret/", follow=True).status_code == 404
+
+
+# The old WordPress site's addresses ---------------------------------------------------------
+
+
+@pytest.fixture
+def imported():
+    """A public post and page from WordPress, a draft from it, and a section and author."""
+    section = SectionFactory(name="K-12", slug="k-12")
+    author = AuthorFactory(name="Ana Ruiz")
+    post = PostFactory(
+        title="Mastery grading", slug="mastery-grading", import_key="wxr:old.example.org:123",
+        section=section, authors=[author], tags=["Grading"], publish_at=ago(days=30),
+    )  # fmt: skip
+    draft = PostFactory(
+        title="Unfinished", slug="unfinished", import_key="wxr:old.example.org:124", draft=True,
+        tags=["Secret"], authors=[AuthorFactory(name="Hidden Writer")],
+    )  # fmt: skip
+    with committed():
+        page = SitePage.objects.create(
+            title="About us", slug="about-us", import_key="wxr:old.example.org:7",
+            status=Status.PUBLISHED, publish_at=ago(days=3),
+        )  # fmt: skip
+    return post, draft, page
+
+
+def redirect_target(client, url):
+    response = client.get(url)
+    assert response.status_code == 301, (url, response.status_code)
+    return response["Location"]
+
+
+def test_old_permalinks_lead_to_the_post(client, imported):
+    post = imported[0]
+    day = post.date
+    for url in (
+        f"/{day:%Y/%m/%d}/mastery-grading/",
+        f"/{day:%Y/%m}/mastery-grading/",
+        "/2011/01/01/mastery-grading/",  # WordPress's date in another time zone, or edited
+    ):
+        assert redirect_target(client, url) == post.get_absolute_url()
+
+
+def test_old_query_addresses_lead_to_the_post_page_and_search(client, imported):
+    post, _, page = imported
+    assert redirect_target(client, "/?p=123") == post.get_absolute_url()
+    assert redirect_target(client, "/?page_id=7") == page.get_absolute_url()
+    assert redirect_target(client, "/?s=seat+time") == "/search/?q=seat+time"
+    assert client.get("/?utm_source=x").status_code == 200  # the home page as ever
+
+
+@pytest.mark.parametrize(
+    ("url", "target"),
+    [
+        ("/category/k-12/", "/blog/section/k-12/"),
+        ("/category/k-12/feed/", "/blog/section/k-12/feed/"),
+        ("/category/teaching/grading/", "/tags/grading/"),  # a category that became a tag
+        ("/tag/grading/", "/tags/grading/"),
+        ("/tag/grading/feed/", "/blog/tag/grading/feed/"),
+        ("/author/ana-ruiz/", "/blog/author/ana-ruiz/"),
+        ("/author/ana-ruiz/feed/", "/blog/author/ana-ruiz/feed/"),
+        ("/feed/", None),  # the site's feed is still there
+    ],
+)
+def test_old_archives_lead_to_their_pages(client, imported, url, target):
+    if target is None:
+        assert client.get(url).status_code == 200
+    else:
+        assert redirect_target(client, url) == target
+        assert client.get(target).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/?p=124",  # a draft
+        "/?p=999",
+        "/?p=abc",
+        "/?page_id=124",
+        "/2020/01/01/unfinished/",
+        "/2020/01/unknown-slug/",
+        "/tag/secret/",
+        "/tag/secret/feed/",
+        "/tag/nothing/",
+        "/category/nothing/",
+        "/author/hidden-writer/",
+        "/author/nobody/feed/",
+    ],
+)
+def test_old_addresses_of_what_is_not_public_are_404(client, imported, url):
+    assert client.get(url).status_code == 404
+
+
+def test_an_imported_post_whose_slug_changed_still_answers_its_old_permalink(client, imported):
+    post = imported[0]
+    with committed():
+        MovedPage.record("/2015/03/12/old-slug/", post.get_absolute_url(), post)
+    assert redirect_target(client, "/2015/03/12/old-slug/") == post.get_absolute_url()
+
+
+# The 404 page ----------------------------------------------------------------------------
+
+
+def test_the_404_page_offers_search_and_recent_posts(client, django_assert_max_num_queries):
+    for n in range(8):
+        PostFactory(title=f"Recent {n}", publish_at=ago(hours=n + 1))
+    PostFactory(title="Secret draft", draft=True)
+    with django_assert_max_num_queries(3):
+        response = client.get("/no-such-page/here/")
+    assert response.status_code == 404
+    page = content(response)
+    assert 'action="/search/"' in page and 'name="q"' in page
+    assert re.findall(r"Recent \d", page) == [f"Recent {n}" for n in range(5)]
+    assert "Secret draft" not in page
+    assert '<meta name="robots" content="noindex">' in page
+    assert "X-Cache" not in response  # never cached
+
+
+def test_the_404_page_never_fails_itself(client):
+    published = mock.patch.object(
+        SearchDocument.objects, "published", side_effect=DatabaseError("lost the connection")
+    )
+    with published:
+        response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in content(response)
