@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,13 @@ from competencyworks.admin import (
     TagSuggestMixin,
     VisibilityFilter,
 )
+from competencyworks.widgets import ImagePreviewInput
+from medialibrary.models import Image
+from medialibrary.widgets import LibraryImageWidget
+
+FEATURED_PREVIEW = "featured-image-preview"
+# What a library image chosen as featured image offers the post's blank fields.
+FEATURED_FILLS = {"alt": "id_image_alt", "caption": "id_image_caption", "credit": "id_image_credit"}
 
 
 @admin.register(Section)
@@ -172,6 +181,7 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
             {
                 "fields": [
                     "image",
+                    "featured_image",
                     "image_preview",
                     "image_alt",
                     "image_caption",
@@ -202,15 +212,48 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
         ),
     ]
 
+    raw_id_fields = ["featured_image"]
+
     @admin.display(description="preview")
     def image_preview(self, obj):
-        if not obj.image:
-            return "—"
+        # Always there: choosing a file or a library image shows it here before saving.
+        shown = obj is not None and obj.image
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:320px;height:auto">',
-            obj.image_card.url,
-            obj.image_alt,
+            '<img src="{}" alt="{}" id="{}" class="image-preview"{}>',
+            obj.image_card.url if shown else "",
+            obj.image_alt if shown else "",
+            FEATURED_PREVIEW,
+            "" if shown else " hidden",
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "image":
+            kwargs["widget"] = ImagePreviewInput(preview=FEATURED_PREVIEW)
+        elif db_field.name == "featured_image":
+            kwargs["widget"] = LibraryImageWidget(
+                db_field.remote_field,
+                self.admin_site,
+                preview=FEATURED_PREVIEW,
+                attrs={"data-fill": json.dumps(FEATURED_FILLS)},
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def file_featured_image(self, request, post, form):
+        """An image uploaded on the post form joins the media library as the post's featured
+        image; clearing it leaves the post without one (emptying the library choice only
+        unlinks the image from the library)."""
+        if "image" in form.changed_data:
+            upload = form.cleaned_data["image"]
+            post.featured_image = None
+            if upload:
+                post.featured_image = Image.objects.create(
+                    file=upload,
+                    title=post.title[:200],
+                    alt_text=post.image_alt,
+                    caption=post.image_caption,
+                    credit=post.image_credit,
+                    uploaded_by=request.user,
+                )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(bylines_prefetch())
@@ -307,6 +350,7 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
         return kwargs
 
     def save_model(self, request, obj, form, change):
+        self.file_featured_image(request, obj, form)
         super().save_model(request, obj, form, change)
         planned = obj.series.planned_parts if obj.series_id else None
         if planned and obj.series_part and obj.series_part > planned:
