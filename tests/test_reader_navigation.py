@@ -298,3 +298,74 @@ def test_the_404_page_never_fails_itself(client):
         response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in content(response)
+
+
+# Archives --------------------------------------------------------------------------------
+
+
+def test_the_blog_lists_years_with_counts_linking_to_their_archives(client):
+    this_year = timezone.localdate().year
+    for year, count in ((this_year - 3, 2), (this_year - 1, 1)):
+        for n in range(count):
+            PostFactory(publish_at=timezone.make_aware(timezone.datetime(year, 5, 10 + n, 12)))
+    PostFactory(draft=True)
+    PostFactory(scheduled=True)
+    page = content(client.get("/blog/"))
+    archive = page.split('id="archive-years-title"')[1].split("</nav>")[0]
+    assert re.findall(
+        r'<a href="(/blog/\d{4}/)">(\d{4})</a> <span class="count">\((\d+)\)', archive
+    ) == [
+        (f"/blog/{this_year - 1}/", str(this_year - 1), "1"),
+        (f"/blog/{this_year - 3}/", str(this_year - 3), "2"),
+    ]
+    year = content(client.get(f"/blog/{this_year - 3}/"))
+    assert f'href="/blog/{this_year - 3}/05/"' in year
+    assert client.get(f"/blog/{this_year - 3}/05/").status_code == 200
+    assert 'id="archive-years-title"' in content(client.get("/blog/section/k-12/"))
+
+
+def test_the_archive_list_costs_one_query_however_many_years(client):
+    PostFactory()
+    with CaptureQueriesContext(connection) as few:
+        client.get("/blog/")
+    for year in range(2001, 2021):
+        PostFactory(publish_at=timezone.make_aware(timezone.datetime(year, 3, 3, 12)))
+    with CaptureQueriesContext(connection) as many:
+        client.get("/blog/")
+    assert len(few) == len(many)
+
+
+# Filtered lists are kept out of search engines --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("list_url", "filtered"),
+    [
+        ("/blog/", "/blog/?tag=equity"),
+        ("/blog/", "/blog/?section=k-12&page=1"),
+        ("/library/", "/library/?kind=report"),
+        ("/library/", "/library/?topic=nope"),
+        ("/policy/", "/policy/?state=ID"),
+    ],
+)
+def test_filtered_lists_are_noindex_with_the_list_as_canonical(client, list_url, filtered):
+    PostFactory(tags=["equity"])
+    ResourceFactory()
+    plain = content(client.get(list_url))
+    assert 'name="robots"' not in plain
+    assert f'<link rel="canonical" href="http://testserver{list_url}">' in plain
+    page = content(client.get(filtered))
+    assert '<meta name="robots" content="noindex">' in page
+    assert f'<link rel="canonical" href="http://testserver{list_url}">' in page
+
+
+def test_a_later_page_of_a_list_is_indexed_under_its_own_address(client):
+    for n in range(12):
+        PostFactory(title=f"Post {n}")
+    page = content(client.get("/blog/?page=2&utm_source=newsletter"))
+    assert 'name="robots"' not in page
+    assert '<link rel="canonical" href="http://testserver/blog/?page=2">' in page
+
+
+def test_search_results_are_noindex(client):
+    assert '<meta name="robots" content="noindex">' in content(client.get("/search/?q=x"))
