@@ -369,3 +369,59 @@ def test_a_later_page_of_a_list_is_indexed_under_its_own_address(client):
 
 def test_search_results_are_noindex(client):
     assert '<meta name="robots" content="noindex">' in content(client.get("/search/?q=x"))
+
+
+# Search: snippets, the heading, and somewhere to go from nothing ---------------------------
+
+
+def result_blocks(page):
+    return re.findall(r'<li class="result">(.*?)</li>', page, re.S)
+
+
+def test_snippets_come_from_the_text_where_the_words_were_found(client):
+    PostFactory(
+        title="Portfolio defenses",
+        body="<p>Opening words about schools.</p>" + "<p>Filler sentence here.</p>" * 40
+        + "<p>Students present a portfolio to a panel of teachers.</p>",
+        tags=["portfolio"],
+    )  # fmt: skip
+    block = result_blocks(content(client.get("/search/", {"q": "portfolio"})))[0]
+    snippet = block.split("</h2>")[1]
+    assert "<mark>portfolio</mark> to a panel" in snippet.replace("Portfolio", "portfolio")
+    assert "Opening words" not in snippet  # not the start of the body, nor the title
+
+
+def test_the_heading_never_puts_quotes_within_quotes(client):
+    page = content(client.get("/search/", {"q": '"seat time" waiver'}))
+    assert "for “seat time” waiver" in page
+    assert "“&quot;" not in page and "&quot;”" not in page
+    assert "for “rubrics”" in content(client.get("/search/", {"q": "rubrics"}))
+
+
+def test_an_empty_result_offers_a_spelling_popular_tags_and_recent_posts(
+    client, django_assert_max_num_queries
+):
+    PostFactory(title="Assessment for learning", body="<p>Assessment guides teaching.</p>",
+                tags=["assessment"])  # fmt: skip
+    PostFactory(title="Newest post", tags=["equity"])
+    with django_assert_max_num_queries(9):
+        page = content(client.get("/search/", {"q": "assesment"}))
+    assert "No results for “assesment”" in page
+    # SQLite suggests the word from the index's vocabulary, PostgreSQL the closest title.
+    suggestion = re.search(r'Did you mean <a href="/search/\?q=([^"]+)">', page)[1]
+    assert suggestion.lower().split("%20")[0] == "assessment"
+    section = page.split('id="try-instead"')[1]
+    assert 'href="/tags/assessment/"' in section and 'href="/tags/equity/"' in section
+    assert "Newest post" in section
+
+
+def test_search_results_show_each_items_own_date(client):
+    ResourceFactory(title="Rubric report", summary="About rubrics.", year=2016)
+    with committed():
+        PolicyEntry.objects.create(
+            state=State.objects.get(code="ID"), title="Rubric rule", kind=PolicyKind.STATUTE,
+            year=2014, policy_status=PolicyStatus.SIGNED, summary="About rubrics.",
+            introduced_on=date(2014, 2, 1), status=Status.PUBLISHED, publish_at=ago(days=1),
+        )  # fmt: skip
+    kickers = re.findall(r'<p class="kicker">(.*?)</p>', content(client.get("/search/?q=rubric")))
+    assert sorted(kickers) == ["Policy entry · Introduced February 1, 2014", "Resource · 2016"]
