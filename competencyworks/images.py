@@ -258,9 +258,6 @@ class RenditionsOnSaveOrUse(RenditionsOnSave):
     """Also make a missing rendition when it is asked for: items stored before a rendition
     existed (imports, older uploads), and crops a new focal point names."""
 
-    def should_verify_existence(self, file):
-        return True
-
     def on_existence_required(self, file):
         file.generate()
 
