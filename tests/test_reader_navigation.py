@@ -14,8 +14,8 @@ from django.utils import timezone
 from blog.models import SitePage
 from competencyworks.models import MovedPage, SearchDocument
 from competencyworks.publishing import Status
+from policy.models import STAGE_DEFINITIONS, PolicyEntry, StageChange, State
 from policy.models import Kind as PolicyKind
-from policy.models import PolicyEntry, State
 from policy.models import Status as PolicyStatus
 from tests.factories import (
     AuthorFactory,
@@ -425,3 +425,45 @@ def test_search_results_show_each_items_own_date(client):
         )  # fmt: skip
     kickers = re.findall(r'<p class="kicker">(.*?)</p>', content(client.get("/search/?q=rubric")))
     assert sorted(kickers) == ["Policy entry · Introduced February 1, 2014", "Resource · 2016"]
+
+
+# State pages and policy entries ------------------------------------------------------------
+
+
+def test_a_state_page_shows_its_stage_as_a_badge_with_its_history(client):
+    idaho = State.objects.get(code="ID")
+    StageChange.objects.create(
+        state=idaho, stage="emerging", effective_from=date(2015, 7, 1), reason="A pilot began."
+    )
+    page = content(client.get("/policy/states/id/"))
+    assert '<span class="stage-badge stage-emerging">Emerging</span> since 2015.' in page
+    history = page.split('id="stage-history"')[1].split("</section>")[0]
+    assert "A pilot began." in history
+    assert page.count("A pilot began.") == 1  # the reason once, in the history
+    assert STAGE_DEFINITIONS["emerging"] in page
+    assert '<div class="measure">' in page
+
+
+def test_a_policy_entry_tells_each_fact_once_with_tags_sources_and_related_posts(client):
+    post = PostFactory(title="What Idaho changed")
+    entry = policy_entry(
+        "Mastery pilots", tags=["Seat time"], session="2016", year=2016,
+        introduced_on=date(2016, 1, 12), enacted_on=date(2016, 3, 2),
+    )  # fmt: skip
+    with committed():
+        entry.events.create(date=date(2016, 3, 2), description="Signed by the governor")
+        entry.sources.create(title="Bill text", url="https://legislature.example/hb1")
+        entry.related_posts.add(post)
+    page = content(client.get(entry.get_absolute_url()))
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>Session</dt><dd>2016</dd>" in facts
+    assert "<dt>Year</dt>" not in facts  # the session says it
+    assert "Introduced" not in facts and "Enacted" not in facts
+    timeline = re.findall(r"<time [^>]*>([^<]*)</time>: ([^<]*)</li>", page)
+    assert timeline == [
+        ("January 12, 2016", "Introduced"),
+        ("March 2, 2016", "Signed by the governor"),  # the day's own step, not "Enacted" too
+    ]
+    assert 'href="/tags/seat-time/"' in page
+    assert 'href="https://legislature.example/hb1"' in page
+    assert f'href="{post.get_absolute_url()}"' in page
