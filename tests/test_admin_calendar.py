@@ -477,3 +477,8 @@ def test_malformed_moves_are_refused_with_a_message(editor_client, data):
 def test_moving_an_item_that_does_not_exist_is_not_found(editor_client):
     response = editor_client.post(MOVE, {"item": "blog.post:999999", "date": "2026-03-11"})
     assert response.status_code == 404
+
+
+def test_every_admin_page_links_to_the_calendar(editor_client):
+    for path in ["/admin/", "/admin/blog/post/", "/admin/blog/post/add/", MARCH]:
+        assert '<a href="/admin/calendar/">Calendar</a>' in editor_client.get(path).content.decode()
