@@ -99,7 +99,7 @@ class Kind(models.TextChoices):
     STATUTE = "statute", "Statute"
     REGULATION = "regulation", "Regulation"
     BOARD_RULE = "board_rule", "Board rule"
-    PILOT = "pilot", "Pilot programme"
+    PILOT = "pilot", "Pilot program"
     WAIVER = "waiver", "Waiver"
     GUIDANCE = "guidance", "Guidance"
     BUDGET = "budget", "Budget provision"
