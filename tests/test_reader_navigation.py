@@ -467,3 +467,17 @@ def test_a_policy_entry_tells_each_fact_once_with_tags_sources_and_related_posts
     assert 'href="/tags/seat-time/"' in page
     assert 'href="https://legislature.example/hb1"' in page
     assert f'href="{post.get_absolute_url()}"' in page
+
+
+def test_resource_dates_are_their_publication_year_in_feeds_and_on_the_home_page(client):
+    ResourceFactory(title="Old but new here", kind="report", year=2012, publisher="Lab")
+    feed = ElementTree.fromstring(client.get("/library/feed/").content)
+    assert feed.find("channel/item").findtext("title") == "Old but new here (Report, 2012)"
+    assert "Report, 2012 · Lab" in content(client.get("/"))
+
+
+def test_tags_on_resources_and_guides_lead_to_the_tag_page(client):
+    resource = ResourceFactory(title="Tagged resource", tags=["rubrics"])
+    guide = PageFactory(title="Tagged guide", tags=["rubrics"])
+    for item in (resource, guide):
+        assert 'href="/tags/rubrics/"' in content(client.get(item.get_absolute_url()))
