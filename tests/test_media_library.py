@@ -287,6 +287,8 @@ def test_the_picker_searches_and_finds_one_image_by_id(editor_client):
     assert [item["title"] for item in by_caption["results"]] == ["Portfolio wall"]
     assert [item["title"] for item in by_alt["results"]] == ["Graduation"]
     assert by_id["results"][0]["url"] == wall.large.url
+    too_big = editor_client.get(RESULTS_URL, {"id": "9" * 30, "q": "x" * 5000})
+    assert too_big.status_code == 200 and too_big.json()["results"] == []
 
 
 def test_the_picker_needs_the_permission_to_see_the_library():
