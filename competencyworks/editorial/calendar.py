@@ -10,7 +10,7 @@ from competencyworks.editorial import content
 
 FIRST_WEEKDAY = calendar.SUNDAY  # as American wall calendars
 YEARS = range(1900, 3000)  # a month outside these is no calendar page
-MONTH_LIMIT = 1000  # items shown in one month; imported archives can date many on one day
+MONTH_LIMIT = 500  # items shown in one month; imported archives can date many on one day
 
 
 @dataclass

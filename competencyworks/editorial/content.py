@@ -154,10 +154,12 @@ def counts(kinds):
 
 
 def recent_edits(limit=10):
-    """The newest admin saves of content by anyone (the admin's LogEntry)."""
-    return LogEntry.objects.exclude(content_type__app_label__in=TECHNICAL_APPS).select_related(
-        "user", "content_type"
-    )[:limit]
+    """The newest admin saves of content by anyone (the admin's LogEntry).
+
+    Newest by id, which follows time: read backwards along the primary key, however long
+    the log grows (it has no index on its time)."""
+    entries = LogEntry.objects.exclude(content_type__app_label__in=TECHNICAL_APPS)
+    return entries.select_related("user", "content_type").order_by("-pk")[:limit]
 
 
 def broken_links(limit=6):

@@ -60,6 +60,7 @@ class CalendarView(SiteViewMixin, TemplateView):
             "previous_url": month_url(page.previous, view) if page.previous.year in YEARS else "",
             "next_url": month_url(page.next, view) if page.next.year in YEARS else "",
             "today_url": month_url(today, view),
+            "move_url": reverse("admin:calendar_move"),
             **kwargs,
         }
 
