@@ -624,7 +624,8 @@ def test_filter_form_offers_the_filters_and_keeps_the_chosen_values(client, entr
     form = doc.find("form", role="search", **{"aria-label": "Filter policy entries"})
     assert form.get("method") == "get"
     names = [node["name"] for node in form.descendants() if node.get("name")]
-    assert names == ["state", "kind", "policy_status", "topic", "year", "tag", "match"]
+    # "Match all/any" joins once a second tag is chosen.
+    assert names == ["state", "kind", "policy_status", "topic", "year", "tag"]
     state_select = form.find("select", name="state")
     assert [o["value"] for o in state_select.find_all("option") if "selected" in o.attrs] == ["ID"]
     assert len(state_select.find_all("option")) == 57  # "Any state" and the 56
