@@ -17,6 +17,9 @@ It saves the page's gzip answer and times, all on 127.0.0.1 with `wrk -t1 -c4` a
   nginx static, one conn/request  the same with keepalive_timeout 0: gunicorn's sync
                                   workers close every connection, so this is the fair
                                   ceiling for Django
+  gunicorn floor                  the saved bytes from a six-line WSGI application under
+                                  the same gunicorn (gunicorn.conf.py, 2 workers): the most
+                                  any Django answer can get from gunicorn's sync workers
   Django cached                   gunicorn directly; answered by the page cache's WSGI
                                   front (X-Cache: hit)
   nginx front cache               deploy/nginx/nginx.conf in front of that gunicorn, on plain
@@ -51,6 +54,14 @@ import harness
 CACHE_SECONDS = 600
 TARGET_SHARE = 0.5
 NGINX_CONFIG = harness.PROJECT_ROOT / "deploy" / "nginx" / "nginx.conf"
+FLOOR_APP = """
+BODY = open({page!r}, "rb").read()
+HEADERS = [("Content-Type", "text/html; charset=utf-8"), ("Content-Encoding", "gzip"),
+           ("Content-Length", str(len(BODY)))]
+def application(environ, start_response):
+    start_response("200 OK", HEADERS)
+    return [BODY]
+"""
 STATIC_CONFIG = """
 worker_processes auto;
 pid {dir}/static.pid;
@@ -205,16 +216,28 @@ def main(argv=None):
         ) as server:
             page = harness.get_page(server.port, args.path)
             ports = [harness.free_port() for _ in range(3)]
-            base = f"http://{harness.HOST}"
-            cases = {  # name: (address, Host header)
-                "nginx static, keep-alive": (f"{base}:{ports[0]}/page", None),
-                "nginx static, one conn/request": (f"{base}:{ports[1]}/page", None),
-                "Django cached (gunicorn)": (f"{base}:{server.port}{args.path}", None),
-                "nginx front cache": (f"{base}:{ports[2]}{args.path}", harness.HOST),
-            }
             static = static_config(workdir.path, page.body, ports)
             front = front_config(args.nginx_config, workdir.path, server.port, ports[2])
-            with Nginx(static, workdir.path), Nginx(front, workdir.path):
+            (workdir.path / "floor_app.py").write_text(
+                FLOOR_APP.format(page=str(workdir.path / "www" / "page.html"))
+            )
+            floor_env = {**env, "PYTHONPATH": str(workdir.path)}
+            with (
+                Nginx(static, workdir.path),
+                Nginx(front, workdir.path),
+                harness.Server(
+                    floor_env, workdir.path / "floor.log", workers=args.workers,
+                    cache_seconds=0, app="floor_app",
+                ) as floor,
+            ):  # fmt: skip
+                base = f"http://{harness.HOST}"
+                cases = {  # name: (address, Host header)
+                    "nginx static, keep-alive": (f"{base}:{ports[0]}/page", None),
+                    "nginx static, one conn/request": (f"{base}:{ports[1]}/page", None),
+                    "gunicorn floor": (f"{base}:{floor.port}/", None),
+                    "Django cached (gunicorn)": (f"{base}:{server.port}{args.path}", None),
+                    "nginx front cache": (f"{base}:{ports[2]}{args.path}", harness.HOST),
+                }
                 time.sleep(0.5)
                 # Every gunicorn worker and the front cache hold the page before timing.
                 harness.run_load(server.port, args.path, threads=4, total=40)
@@ -275,7 +298,9 @@ def report(rates, problems, recycled, log_problems):
     print(f"nginx front cache = {front_share:.0%} of nginx static keep-alive "
           f"[>= {TARGET_SHARE:.0%}: {'PASS' if ok_front else 'MISS'}]")  # fmt: skip
     print(f"Django cached = {django_share:.0%} of nginx static one connection per request "
-          f"[>= {TARGET_SHARE:.0%}: {'PASS' if ok_django else 'MISS'}]")  # fmt: skip
+          f"[>= {TARGET_SHARE:.0%}: {'PASS' if ok_django else 'MISS'}], "
+          f"{median['Django cached (gunicorn)'] / median['gunicorn floor']:.0%} of the "
+          f"gunicorn floor")  # fmt: skip
     print(f"gunicorn: {recycled} worker recycles (max_requests), "
           f"{len(log_problems)} error lines in the log")  # fmt: skip
     for line in [*problems, *log_problems[:5]]:
