@@ -1,14 +1,17 @@
 import json
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms import BaseInlineFormSet
 from django.http import JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from blog.editors import create_editor, password_set_url
 from blog.models import Author, Byline, Post, Section, Series, SitePage, bylines_prefetch
 from competencyworks.admin import (
     PublishableAdmin,
@@ -48,11 +51,47 @@ def linkable_users(request, author=None):
     return get_user_model().objects.filter(allowed).order_by("username")
 
 
+class AddEditorForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="Also their user name.")
+    name = forms.CharField(
+        label="Full name", max_length=200, help_text="As their bylines show it, e.g. Ana Ruiz."
+    )
+
+
 @admin.register(Author)
 class AuthorAdmin(StampedAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.add_editor_view)
+        return [path("add-editor/", view, name="blog_author_add_editor"), *super().get_urls()]
+
+    def add_editor_view(self, request):
+        """Superusers add an editor in one screen: account, Editors group, author profile,
+        and the link where the editor chooses a password, shown once on this page."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = AddEditorForm(request.POST or None)
+        created = link = None
+        if form.is_valid():
+            try:
+                created = create_editor(form.cleaned_data["email"], form.cleaned_data["name"])
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                link = password_set_url(created.user, request.build_absolute_uri("/"))
+                form = AddEditorForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Add editor",
+            "form": form,
+            "created": created,
+            "link": link,
+        }
+        return TemplateResponse(request, "admin/blog/author/add_editor.html", context)
 
     def get_list_display(self, request):
         # Only superusers see every account; an editor's list names none.
