@@ -737,7 +737,7 @@ def test_state_page_shows_the_current_stage_and_its_history(client, idaho_histor
     assert [item.find("time")["datetime"] for item in items] == ["2016-07-01", "2010-03-01"]
     badges = [item.find("span", "stage-badge") for item in items]
     assert [badge.text for badge in badges] == ["Developing", "Emerging"]
-    assert [badge["class"][1] for badge in badges] == ["stage-developing", "stage-emerging"]
+    assert [badge["class"].split()[1] for badge in badges] == ["stage-developing", "stage-emerging"]
     current = StageChange.objects.get(state__code="ID", effective_from=date(2016, 7, 1))
     assert current.reason in doc.text
     assert current.reason in items[0].text
