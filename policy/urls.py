@@ -11,5 +11,7 @@ urlpatterns = [
     path("feed/", views.PolicyChangesFeed(), name="feed"),
     path("feed/atom/", views.AtomPolicyChangesFeed(), name="feed-atom"),
     path("states/<str:code>/", views.StateView.as_view(), name="state"),
+    path("states/<str:code>/feed/", views.StateFeed(), name="state-feed"),
+    path("states/<str:code>/feed/atom/", views.AtomStateFeed(), name="state-feed-atom"),
     path("entries/<slug:slug>/", views.EntryView.as_view(), name="entry"),
 ]
