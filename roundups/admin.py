@@ -21,18 +21,23 @@ RECENT = 50  # links listed under the collect form
 class CollectForm(forms.ModelForm):
     """A link to collect; an empty title is read from the page itself when it is saved."""
 
+    url = forms.URLField(
+        label="Address",
+        max_length=CollectedLink._meta.get_field("url").max_length,
+        assume_scheme="https",  # editors paste bare domains
+        widget=forms.URLInput(attrs={"class": "vURLField", "autofocus": True}),
+    )
+
     class Meta:
         model = CollectedLink
         fields = ["url", "title", "note", "heading", "state", "topic", "save_as_resource"]
         widgets = {
-            "url": forms.URLInput(attrs={"class": "vURLField", "autofocus": True}),
             "note": forms.TextInput(attrs={"class": "vLargeTextField"}),
             "title": forms.TextInput(attrs={"class": "vLargeTextField"}),
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["url"].assume_scheme = "https"  # editors paste bare domains
         self.fields["title"].required = False
         self.fields["title"].help_text = "Leave empty: the page's own title is read when you save."
 

@@ -77,8 +77,9 @@ def page_title(html):
     return parser.title
 
 
-def fetch_title(url, *, allowed_networks=(), timeout=TIMEOUT, max_bytes=MAX_BYTES):
+def fetch_title(url, *, allowed_networks=()):
     """Fetched(title=…) for the page at `url`, or Fetched(error=why not); never raises."""
+    timeout, max_bytes = TIMEOUT, MAX_BYTES
     deadline = time.monotonic() + timeout
     client = make_client(timeout=timeout, max_connections=1, allowed_networks=allowed_networks)
     try:
@@ -105,7 +106,7 @@ def _read_head(client, url, deadline, max_bytes):
         request = response.next_request
     else:
         raise Unchecked("too many redirects")
-    with response:
+    try:
         if response.status_code >= 400:
             raise Unchecked(f"the page answered HTTP {response.status_code}")
         kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -119,6 +120,8 @@ def _read_head(client, url, deadline, max_bytes):
                 break
             _remaining(deadline)
         return body[:max_bytes], response.charset_encoding
+    finally:
+        response.close()
 
 
 def _check_web_address(url):
