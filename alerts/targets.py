@@ -22,6 +22,8 @@ TAGGED_KINDS = ["post", "resource", "page", "policy"]
 def normalized(target, value):
     """The value a subscription stores, or None when it follows nothing that exists."""
     value = (value or "").strip()
+    if "\x00" in value:  # no database stores it, so nothing can be followed by it
+        return None
     if target == Target.SEARCH:
         value = " ".join(value[:MAX_QUERY_LENGTH].split())
         return value if not parse(value).is_empty else None
