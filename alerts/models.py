@@ -100,3 +100,6 @@ class Subscription(models.Model):
         self.confirmed_at = self.confirmed_at or now
         self.last_sent = self.last_sent or now
         self.save(update_fields=["frequency", "confirmed_at", "last_sent"])
+
+    def confirmation_not_sent(self):
+        Subscription.objects.filter(pk=self.pk).update(confirmation_sent_at=None)

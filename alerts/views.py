@@ -1,3 +1,5 @@
+import logging
+
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import render
@@ -9,6 +11,8 @@ from django.views.generic import FormView, View
 from alerts import emails, targets
 from alerts.forms import SubscribeForm
 from alerts.models import Subscription, Target
+
+logger = logging.getLogger(__name__)
 
 # The page parameter that names what is followed: /alerts/subscribe/?tag=seat-time
 TARGET_PARAMS = {"q": Target.SEARCH, "tag": Target.TAG, "state": Target.STATE}
@@ -48,7 +52,12 @@ class SubscribeView(FormView):
         )
         if subscription is not None:
             origin = self.request.build_absolute_uri("/")[:-1]
-            emails.send_confirmation(subscription, data["frequency"], origin)
+            try:
+                emails.send_confirmation(subscription, data["frequency"], origin)
+            except Exception:
+                # The mail server refused: the reader may ask again at once.
+                logger.exception("Confirmation for subscription %s not sent", subscription.pk)
+                subscription.confirmation_not_sent()
         return render(self.request, "alerts/check_inbox.html", {"email": data["email"]})
 
 

@@ -196,6 +196,16 @@ def test_after_an_hour_a_new_confirmation_may_be_sent(client, mailoutbox):
     assert len(mailoutbox) == 2
 
 
+def test_a_mail_server_that_refuses_costs_the_reader_no_wait(client, mailoutbox, settings):
+    PostFactory(title="Tagged", tags=["grading"])
+    settings.EMAIL_BACKEND = "tests.test_alerts.RefusingBackend"
+    response = sign_up(client, "tag", "grading")
+    assert response.status_code == 200 and "Check your inbox" in text(response)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    sign_up(client, "tag", "grading")
+    assert len(mailoutbox) == 1
+
+
 def test_one_address_gets_at_most_five_confirmations_an_hour(client, mailoutbox):
     for code in ["ID", "NH", "VT", "ME", "OR", "CO", "UT"]:
         assert "Check your inbox" in text(sign_up(client, "state", code))
