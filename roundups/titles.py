@@ -38,11 +38,13 @@ class Fetched:
 
 
 class TitleParser(HTMLParser):
-    """Reads the page's og:title, else its <title>; stops caring after the head."""
+    """Reads the page's og:title, else its <title>. An og:title that is only the site's
+    name (og:site_name) is a default, not the page's title."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.og_title = ""
+        self.site_name = ""
         self.title_parts = []
         self.in_title = False
         self.seen_title = False
@@ -52,8 +54,11 @@ class TitleParser(HTMLParser):
             self.in_title = True
         elif tag == "meta":
             values = dict(attrs)
-            if (values.get("property") or values.get("name") or "").lower() == "og:title":
-                self.og_title = self.og_title or (values.get("content") or "")
+            name = (values.get("property") or values.get("name") or "").lower()
+            if name == "og:title":
+                self.og_title = self.og_title or " ".join((values.get("content") or "").split())
+            elif name == "og:site_name":
+                self.site_name = " ".join((values.get("content") or "").split())
 
     def handle_endtag(self, tag):
         if tag == "title" and self.in_title:
@@ -66,7 +71,9 @@ class TitleParser(HTMLParser):
 
     @property
     def title(self):
-        return " ".join((self.og_title or "".join(self.title_parts)).split())
+        if self.og_title and self.og_title != self.site_name:
+            return self.og_title
+        return " ".join("".join(self.title_parts).split())
 
 
 def page_title(html):

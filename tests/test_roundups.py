@@ -54,6 +54,12 @@ PAGES = {
         "text/html",
         b'<html><head><meta charset="windows-1252"><title>\x93Quoted\x94</title></head>',
     ),
+    "/site-default": (
+        "text/html",
+        b'<head><meta property="og:site_name" content="Example News">'
+        b'<meta property="og:title" content="Example News">'
+        b"<title>Ohio Pilots Competency Diplomas | Example News</title></head>",
+    ),
     "/untitled": ("text/html", b"<html><head></head><body>No title here</body></html>"),
     "/report.pdf": ("application/pdf", b"%PDF-1.7 not a web page"),
 }
@@ -189,6 +195,7 @@ def test_collecting_reads_the_pages_own_title(editor_client, editor, web):
         ("/latin1", "Caf\u00e9 Conversations"),
         ("/meta-charset", "\u201cQuoted\u201d"),
         ("/gzip", "Compressed Anyway"),
+        ("/site-default", "Ohio Pilots Competency Diplomas | Example News"),
         ("/moved", "Lindsay Unified \u2013 No More Grades"),
     ],
 )
