@@ -1,6 +1,7 @@
 """A state's dossier: its stage and history, every public entry in full, and what the site
 has published about it, on one printable page or as a PDF."""
 
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +17,14 @@ MAX_LISTED = 100  # posts, and resources, listed at most
 
 
 def about_the_state(state):
-    """(posts, resources) about the state, as the state page counts them: linked from one of
-    its public entries, or tagged with its name. Querysets, newest posts first."""
+    """(posts, resources) about the state: linked from one of its public entries, or tagged
+    with its name, as on the state page, or with the name's slug ("new-hampshire").
+    Querysets, newest posts first."""
     public_entries = PolicyEntry.objects.published().about(state)
     posts = Post.objects.published().filter(policy_entries__in=public_entries)
     resources = Resource.objects.published().filter(policy_entries__in=public_entries)
-    state_tag = Tag.objects.filter(name__iexact=state.name).values("pk")
+    state_tag = Tag.objects.filter(Q(name__iexact=state.name) | Q(slug=slugify(state.name)))
+    state_tag = state_tag.values("pk")
     posts = posts | Post.objects.published().filter(tags__in=state_tag)
     resources = resources | Resource.objects.published().filter(tags__in=state_tag)
     return (

@@ -177,6 +177,17 @@ def test_a_repeat_download_is_not_rebuilt_until_the_content_changes(client, idah
     assert "HB 110: Renamed after an edit" in pdf_text(client.get(url))
 
 
+def test_posts_tagged_with_the_state_name_or_its_slug_are_about_the_state(client):
+    PostFactory(title="Granite State diplomas", tags=["new-hampshire"])
+    PostFactory(title="Competency in New Hampshire", tags=["new hampshire"])
+    PostFactory(title="A hampshire elsewhere", tags=["Hampshire"])
+
+    doc = parse(client.get("/policy/states/nh/dossier/"))
+
+    posts = sorted(a.text for a in section(doc, "posts").find_all("a"))
+    assert posts == ["Competency in New Hampshire", "Granite State diplomas"]
+
+
 def test_state_page_links_to_its_dossier(client, idaho):
     doc = parse(client.get("/policy/states/id/"))
     link = doc.find("a", href="/policy/states/id/dossier/")
