@@ -101,6 +101,10 @@ def parse_month(value):
         return None
 
 
+def counted(number, singular, plural):
+    return f"{number} {singular if number == 1 else plural}"
+
+
 def this_month():
     return timezone.localdate().replace(day=1)
 
@@ -223,19 +227,23 @@ class CollectedLinkAdmin(admin.ModelAdmin):
         if result.post is None:
             messages.warning(request, "Every chosen link is already in a roundup: none composed.")
             return None
-        parts = [f"Composed the draft “{result.post.title}” from {result.links} links."]
+        parts = [
+            f"Composed the draft “{result.post.title}” from "
+            f"{counted(result.links, 'link', 'links')}."
+        ]
         if result.skipped:
-            parts.append(f"{result.skipped} already in a roundup were left out.")
+            parts.append(f"Left out, already in a roundup: {result.skipped}.")
         if result.resources:
-            parts.append(f"{len(result.resources)} added to the library as draft resources.")
+            added = counted(len(result.resources), "draft resource", "draft resources")
+            parts.append(f"Added to the library: {added}.")
         if result.resources_existing:
-            parts.append(f"{result.resources_existing} were already in the library.")
+            parts.append(f"Already in the library: {result.resources_existing}.")
         messages.success(request, " ".join(parts))
         marked = [link for link in links if link.save_as_resource and link.used_in_id is None]
         if marked and not may_add_resources:
             messages.warning(
                 request,
-                f"{len(marked)} links marked for the library were not added: "
-                "your account may not add library resources.",
+                f"Not added to the library: {counted(len(marked), 'link', 'links')} marked for it, "
+                "as your account may not add library resources.",
             )
         return HttpResponseRedirect(reverse("admin:blog_post_change", args=[result.post.pk]))

@@ -390,7 +390,8 @@ def test_composing_makes_a_draft_in_the_house_style(editor_client, editor, novem
     assert resources[1].title == "Pilot approved"
 
     page = editor_client.get(response["Location"])
-    assert "Composed the draft" in page.text and "2 added to the library" in page.text
+    assert "Composed the draft" in page.text
+    assert "Added to the library: 2 draft resources." in page.text
 
 
 def test_composing_twice_makes_no_second_post_or_resource(editor_client, november):
@@ -484,7 +485,7 @@ def test_without_permission_to_add_resources_none_are_added(client, november):
     assert Post.objects.count() == 1
     assert not Resource.objects.exists()
     page = client.get(response["Location"])
-    assert "2 links marked for the library were not added" in page.text
+    assert "Not added to the library: 2 links marked for it" in page.text
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,10 @@ def production_env(database_url, workdir, port):
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",
         "GUNICORN_THREADS": "4",  # the browser fetches a page's files in parallel
+        # Offline, the site's own pages stand in for the web pages editors collect links to.
+        "LINK_CHECK_ALLOWED_NETWORKS": "127.0.0.1/32",
+        # Mail (alert confirmations) is written to the server's log, where tests read it.
+        "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
     }
 
 
