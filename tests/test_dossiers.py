@@ -329,6 +329,18 @@ def test_a_series_too_long_for_a_pdf_offers_the_printable_page(client, monkeypat
     assert "too long for a PDF" in text and f"http://testserver{page}" in text.replace(" ", "")
 
 
+def test_a_series_too_big_to_lay_out_gets_a_short_pdf_pointing_to_its_page(client):
+    huge = SeriesFactory(title="A Very Wordy Series")
+    words = "Evidence of learning. " * 100_000  # over 2 MB, past the PDF's input cap
+    PostFactory(series=huge, series_part=1, body=f"<p>{words}</p>")
+    page = f"/blog/series/{huge.slug}/dossier/"
+
+    assert client.get(page).status_code == 200
+    text = pdf_text(client.get(f"{page}pdf/"))
+    assert "A Very Wordy Series" in text and "too long for a PDF" in text
+    assert "Evidence of learning" not in text
+
+
 @pytest.mark.parametrize("suffix", ["", "pdf/"])
 def test_unknown_or_unpublished_series_dossier_is_not_found(client, suffix):
     unpublished = SeriesFactory()
