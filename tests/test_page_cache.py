@@ -291,8 +291,10 @@ def test_staff_never_receive_cached_bytes(front, client, editor):
         assert reader[3]["X-Cache"] == "hit" and "Edit this page" not in reader[2].decode()
 
 
-def test_an_unknown_host_is_refused_by_django_not_the_front(front):
+def test_requests_django_refuses_are_refused_by_django_not_the_front(front):
     PostFactory()
+    too_many_fields = "&".join(f"f{n}=1" for n in range(1100))
     for _ in range(2):
         assert front.get("/blog/", headers={"Host": "attacker.example"}).status_code == 400
-    assert len(front.reached) == 2
+        assert front.get(f"/blog/?{too_many_fields}").status_code == 400
+    assert len(front.reached) == 4

@@ -21,7 +21,7 @@ import time
 from http import HTTPStatus
 
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import SuspiciousOperation
 from django.core.handlers.wsgi import WSGIRequest
 from django.http.cookie import parse_cookie
 
@@ -89,7 +89,7 @@ class PageCacheFront:
         request = WSGIRequest(environ)
         try:
             address = page_address(request) if cacheable_request(request) else None
-        except DisallowedHost:
+        except SuspiciousOperation:  # an unknown host, too many query fields…
             address = None  # Django answers 400
         if len(self.addresses) >= MEMORY_SIZE:
             self.addresses.clear()
