@@ -489,6 +489,7 @@ def test_editors_see_counts_and_cannot_delete(client, subscribers):
     editor = UserFactory(username="counting-editor", is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))
     client.force_login(editor)
+    assert 'href="/admin/alerts/subscription/"' in text(client.get("/admin/"))
     page = text(client.get("/admin/alerts/subscription/"))
     assert "grading" in page and "secret" not in page and 'name="group"' not in page
     response = client.post(
