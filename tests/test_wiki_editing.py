@@ -347,6 +347,13 @@ def test_marked_words_escape_the_text():
     assert html.unescape(re.sub(r"<[^>]+>", "", marked)).count("care") == 2
 
 
+def test_a_word_replaced_in_every_paragraph_marks_words_in_each():
+    old = "\n\n".join(f"Schools in district {n} record evidence of mastery." for n in range(300))
+    new = old.replace("Schools", "Academies")
+    shown = diff.diff_rows(old, new)
+    assert [kind for kind, _, _ in shown] == ["changed"] * 300
+
+
 def test_a_rewrite_of_many_paragraphs_stays_fast():
     old = "\n\n".join(f"Old paragraph number {n} with some words." for n in range(400))
     new = "\n\n".join(f"New text {n} that shares nothing at all." for n in range(400))

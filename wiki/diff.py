@@ -18,7 +18,8 @@ from competencyworks import revisions
 
 CONTEXT = 1
 SIMILAR = 0.6  # difflib's own cutoff for "close matches", on the blocks' words
-MAX_PAIRINGS = 10_000  # a rewrite of hundreds of blocks is shown as removed and added
+PAIRING_WINDOW = 20  # new blocks an old one is compared with, in a run of changed ones
+MAX_PAIRINGS = 10_000  # removed × added blocks compared to find moved ones, at most
 TAGS = "tag_names"
 
 # Kinds of row; "changed" and "moved" rows may hold both versions of a block.
@@ -81,14 +82,16 @@ def _replacement(olds, news):
 
 
 def _similar_pairs(olds, news):
-    """[(old index, new index)], in order, of blocks whose words are at least SIMILAR."""
-    if len(olds) * len(news) > MAX_PAIRINGS:
-        return []
+    """[(old index, new index)], in order, of blocks whose words are at least SIMILAR.
+
+    Each old block looks at the next PAIRING_WINDOW new ones, so a long run of edited
+    blocks (a word replaced everywhere) still pairs up, in time linear in its length.
+    """
     new_words = [line.split() for line in news]
     pairs = []
     start = 0
     for i, line in enumerate(olds):
-        k = _closest(line, new_words, range(start, len(news)))
+        k = _closest(line, new_words, range(start, min(len(news), start + PAIRING_WINDOW)))
         if k is not None:
             pairs.append((i, k))
             start = k + 1
