@@ -271,6 +271,16 @@ def test_revalidating_readers_get_a_304_from_the_full_stack(front):
     assert changed[:3] == (200, headers, body)
 
 
+def test_a_revalidation_of_a_page_not_stored_stores_it_and_gets_a_304(client):
+    PostFactory()
+    etag = client.get("/blog/")["ETag"]  # plain pages render the same bytes each time
+    cache.clear()  # evicted, or stored by another process only
+
+    again = client.get("/blog/", HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again["X-Cache"], again["ETag"]) == (304, "miss", etag)
+    assert client.get("/blog/")["X-Cache"] == "hit"
+
+
 def test_staff_never_receive_cached_bytes(front, client, editor):
     post = PostFactory(title="Edited by staff")
     plain = {"Accept-Encoding": "identity"}

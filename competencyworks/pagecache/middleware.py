@@ -31,6 +31,7 @@ from django.utils.http import http_date
 from competencyworks.pagecache import store, version
 from competencyworks.pagecache.keys import (
     ACCEPTS_GZIP,
+    CONDITIONS,
     cacheable_request,
     conditional,
     page_address,
@@ -98,17 +99,24 @@ class PageCacheMiddleware:
         if page is not None and not revalidating:
             return with_headers(replayed(page), answer_headers("hit"))
         request.page_cache_key, request.cached_page = key, page
+        if page is not None:  # the stack answers from the stored page: a 304 or the page
+            return with_headers(self.get_response(request), answer_headers("hit"))
+        # A page is stored only as a full answer: a revalidation is rendered without its
+        # conditions, then answered from the stored page like any other.
+        conditions = {name: request.META.pop(name) for name in CONDITIONS if name in request.META}
         response = self.get_response(request)
-        if page is not None:  # the stored page, or the 304 that revalidates it
-            return with_headers(response, answer_headers("hit"))
-        if (
+        request.META.update(conditions)
+        if not (
             getattr(request, "page_cache_storable", False)
             and response.status_code == 200
             and not signed_in(request)  # never a page with staff's links in it
             and store.write(key, stored(response), settings.PAGE_CACHE_SECONDS)
         ):
-            with_headers(response, answer_headers("miss"))
-        return response
+            return response
+        if conditions:
+            request.cached_page = stored(response)
+            response = self.get_response(request)
+        return with_headers(response, answer_headers("miss"))
 
 
 class CacheablePageMiddleware:
