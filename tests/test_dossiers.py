@@ -112,7 +112,7 @@ def test_state_dossier_holds_stage_history_entries_and_what_is_about_the_state(c
 
     assert doc.find("h1").text == "Idaho"
     assert made_on_text() in text
-    assert "tagged “Idaho”" in text and "one of its entries links to them" in text
+    assert "tagged “Idaho”." in text and "one of its entries links to them" in text
     assert section(doc, "stage").find("p", "lede").text == "Stage: Developing since 2016."
     history = section(doc, "stage-history").find_all("li")
     assert [item.find("time")["datetime"] for item in history] == ["2016-07-01", "2010-03-01"]
@@ -186,6 +186,7 @@ def test_posts_tagged_with_the_state_name_or_its_slug_are_about_the_state(client
 
     posts = sorted(a.text for a in section(doc, "posts").find_all("a"))
     assert posts == ["Competency in New Hampshire", "Granite State diplomas"]
+    assert "tagged “New Hampshire” or “new-hampshire”." in " ".join(doc.text.split())
 
 
 def test_state_page_links_to_its_dossier(client, idaho):
