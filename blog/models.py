@@ -3,7 +3,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
@@ -13,6 +13,7 @@ from taggit.models import Tag, TaggedItem
 
 from competencyworks.html import excerpt, sanitise
 from competencyworks.images import CleanImageField, fill, fit
+from competencyworks.inline_rows import InlineRowsIterable, JSONRows, cache_related
 from competencyworks.publishing import (
     Publishable,
     PublishedQuerySet,
@@ -138,14 +139,46 @@ class Series(Stamped):
         return reverse("blog:series", args=[self.slug])
 
 
-def bylines_prefetch():
-    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+def field_values(instance):
+    """The instance's loaded column values (deferred ones are absent: None)."""
+    loaded = instance.__dict__
+    return tuple(loaded.get(field.attname) for field in instance._meta.concrete_fields)
+
+
+def post_content_type_id():
+    return ContentType.objects.get_for_model(Post).pk
 
 
 class PostQuerySet(PublishedQuerySet):
     def for_cards(self):
-        """What a post card shows: section, series, ordered authors and tags."""
-        return self.select_related("section", "series").prefetch_related(bylines_prefetch(), "tags")
+        """What a post card shows: section, series, ordered authors and tags, in one query.
+
+        The body is left out: a card shows the stored summary.
+        """
+        return self.select_related("section", "series").defer("body").with_bylines_and_tags()
+
+    def with_bylines_and_tags(self):
+        """Bylines and tags read as JSON columns of the same query, cached as if prefetched
+        (competencyworks/inline_rows.py): one query where a prefetch takes three."""
+        posts = self.annotate(
+            inline_bylines=JSONRows(
+                ["b.position", "b.id", "a.id", "a.name", "a.slug"],
+                "blog_byline b JOIN blog_author a ON a.id = b.author_id WHERE b.post_id = {outer}",
+            ),
+            inline_tags=JSONRows(
+                ["ti.id", "t.id", "t.name", "t.slug"],
+                "taggit_taggeditem ti JOIN taggit_tag t ON t.id = ti.tag_id"
+                " WHERE ti.content_type_id = %s AND ti.object_id = {outer}",
+                [post_content_type_id()],
+            ),
+        )
+        posts._iterable_class = InlineRowsIterable
+        return posts
+
+    def pinned(self):
+        # `pinned IN (true)` rather than Django's bare `pinned`, which SQLite's planner does
+        # not match to an index column: the query then reads only pinned rows of the index.
+        return self.filter(pinned__in=[True])
 
     def latest_by_section(self, count):
         """[(section, its `count` newest posts)] for sections that have any.
@@ -171,15 +204,16 @@ class PostQuerySet(PublishedQuerySet):
             .order_by("-post_count", "name")
         )
 
-    def related_to(self, post, count=3, candidates=1000):
-        """Other posts sharing the most tags with `post`, newest first among equals.
+    def related_to(self, post, count=3, candidates=1000, finalists=30):
+        """The published posts sharing the most tags with `post`, newest first among equals.
 
-        Only the `candidates` most recently added posts on those tags are ranked, so a
-        tag on tens of thousands of posts costs no more than a rare one.
+        Only the `candidates` most recent tag rows on those tags are counted, so a tag on
+        tens of thousands of posts costs no more than a rare one; the `finalists` posts
+        sharing the most among them are then checked for being published and ranked.
         """
         tag_ids = [tag.pk for tag in post.tags.all()]
         if not tag_ids:
-            return self.none()
+            return []
         # Start from the tag index and count per candidate, never grouping whole post rows.
         tagged = TaggedItem.objects.filter(
             content_type=ContentType.objects.get_for_model(Post), tag_id__in=tag_ids
@@ -190,13 +224,26 @@ class PostQuerySet(PublishedQuerySet):
             .annotate(shared=Count("pk"))
             .values("shared")
         )
-        recent = tagged.exclude(object_id=post.pk).order_by("-object_id").values("object_id")
-        return (
-            self.filter(pk__in=recent[:candidates])
+        recent = tagged.exclude(object_id=post.pk).order_by("-object_id").values("pk")
+        most_shared = (
+            TaggedItem.objects.filter(pk__in=recent[:candidates])
+            .values("object_id")
+            .annotate(shared=Count("pk"))
+            .order_by("-shared", "-object_id")
+            .values("object_id")
+        )
+        finalists = (
+            self.filter(pk__in=most_shared[:finalists])
             .only("title", "slug", "status", "publish_at", "created_at")
             .annotate(shared_tags=Subquery(shared))
-            .order_by("-shared_tags", "-publish_at")[:count]
         )
+        # Publication is checked here on the few finalists: asked in SQL as well, SQLite's
+        # planner walks the index of every published post instead of these few rows.
+        public = [candidate for candidate in finalists if candidate.is_public]
+        public.sort(
+            key=lambda candidate: (candidate.shared_tags, candidate.publish_at), reverse=True
+        )
+        return public[:count]
 
 
 # The import bookkeeping is kept in each version, so a restore also brings back which source
@@ -296,6 +343,8 @@ class Post(ImportTracked, Publishable):
             models.Index(fields=["status", "-publish_at"], name="blog_post_public_idx"),
             models.Index(fields=["section", "-publish_at"], name="blog_post_section_idx"),
             models.Index(fields=["-updated_at"], name="blog_post_updated_idx"),
+            # The list's pinned query reads just the pinned posts (see PostQuerySet.pinned).
+            models.Index(fields=["status", "pinned", "-publish_at"], name="blog_post_pinned_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -331,6 +380,39 @@ class Post(ImportTracked, Publishable):
     @property
     def ordered_authors(self):
         return [byline.author for byline in self.bylines.all()]
+
+    def attach_inline_rows(self):
+        """Bylines and tags read by `with_bylines_and_tags()`, cached as if prefetched."""
+        db = self._state.db
+        byline_rows = sorted(map(tuple, self.__dict__.pop("inline_bylines")))
+        tag_rows = sorted(map(tuple, self.__dict__.pop("inline_tags")))
+        self.inline_rows = (tuple(byline_rows), tuple(tag_rows))
+        bylines = []
+        for position, byline_id, author_id, name, slug in byline_rows:
+            author = Author.from_db(db, ["id", "name", "slug"], [author_id, name, slug])
+            byline = Byline.from_db(
+                db,
+                ["id", "post_id", "author_id", "position"],
+                [byline_id, self.pk, author_id, position],
+            )
+            byline._state.fields_cache.update(author=author, post=self)
+            bylines.append(byline)
+        cache_related(self, "bylines", Byline, bylines)
+        tags = [Tag.from_db(db, ["id", "name", "slug"], row[1:]) for row in tag_rows]
+        cache_related(self, "tags", Tag, tags)
+
+    @property
+    def card_key(self):
+        """Everything a card can show (the post's loaded fields, its section, series, bylines
+        and tags), so a remembered card is a new one as soon as any of it changes."""
+        if not hasattr(self, "inline_rows"):
+            return None  # not read by with_bylines_and_tags(): rendered afresh
+        return (
+            field_values(self),
+            field_values(self.section),
+            self.series_id and field_values(self.series),
+            self.inline_rows,
+        )
 
     @property
     def canonical_url(self):
