@@ -1,12 +1,20 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms import BaseInlineFormSet
-from django.utils.html import format_html
+from django.http import JsonResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
-from blog.models import Author, Byline, Post, Section, Series, SitePage
-from competencyworks.admin import PublishableAdmin, RevisionAdmin, StampedAdmin, TagSuggestMixin
+from blog.models import Author, Byline, Post, Section, Series, SitePage, bylines_prefetch
+from competencyworks.admin import (
+    PublishableAdmin,
+    RevisionAdmin,
+    StampedAdmin,
+    TagSuggestMixin,
+    VisibilityFilter,
+)
 
 
 @admin.register(Section)
@@ -113,12 +121,34 @@ class BylineInline(admin.TabularInline):
     verbose_name_plural = "authors (in byline order)"
 
 
+def used_parts(series_id, exclude=None):
+    """The part numbers other posts of the series hold, in order."""
+    parts = Post.objects.filter(series_id=series_id, series_part__isnull=False).exclude(pk=exclude)
+    return sorted(parts.values_list("series_part", flat=True))
+
+
+def next_free_part(used):
+    """The lowest part number nobody holds: a missing part first, else the one after the last."""
+    taken = set(used)
+    return next(number for number in range(1, len(taken) + 2) if number not in taken)
+
+
 @admin.register(Post)
 class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     compared_fields = ["title", "slug", "section", "status", "publish_at", "body", "excerpt"]
-    list_display = ["title", "section", "state_badge", "publish_at", "series", "series_part"]
+    list_display = [
+        "thumbnail",
+        "title",
+        "author_names",
+        "section",
+        "state_badge",
+        "publish_at",
+        "series",
+        "series_part",
+    ]
+    list_display_links = ["title"]
     list_filter = [
-        "status",
+        VisibilityFilter,
         "section",
         "excerpt_only",
         ("series", admin.RelatedOnlyFieldListFilter),
@@ -127,11 +157,18 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["series"]
-    readonly_fields = ["image_preview", "created_at", "created_by", "updated_at", "updated_by"]
+    readonly_fields = [
+        "image_preview",
+        "series_parts",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+    ]
     inlines = [BylineInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "section", "body", "excerpt", "tags"]}),
-        ("Publishing", {"fields": ["status", "publish_at"]}),
+        (None, {"fields": ["title", "body", "excerpt", "section", "slug", "tags"]}),
+        ("Publishing", {"fields": ["publication_status", "status", "publish_at"]}),
         (
             "Featured image",
             {
@@ -144,7 +181,7 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
                 ]
             },
         ),
-        ("Series", {"fields": ["series", "series_part"]}),
+        ("Series", {"fields": ["series", "series_part", "series_parts"]}),
         (
             "Cross-post",
             {
@@ -177,20 +214,118 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
             obj.image_alt,
         )
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related(bylines_prefetch())
+
+    @admin.display(description="image")
+    def thumbnail(self, obj):
+        if not obj.image:
+            return ""
+        return format_html(
+            '<img class="list-thumbnail" src="{}" alt="" width="64" height="36" loading="lazy">',
+            obj.image_card.url,
+        )
+
+    @admin.display(description="authors")
+    def author_names(self, obj):
+        return ", ".join(author.name for author in obj.ordered_authors) or "—"
+
+    @admin.display(description="parts of the series")
+    def series_parts(self, obj):
+        if obj is None or not obj.series_id:
+            return "—"
+        parts = obj.series.posts.order_by("series_part", "publish_at", "pk")
+        rows = format_html_join(
+            "",
+            '<li>{} <a href="{}">{}</a> <span class="state state-{}">{}</span>{}</li>',
+            (
+                (
+                    f"Part {part.series_part}:" if part.series_part else "No number:",
+                    reverse("admin:blog_post_change", args=[part.pk]),
+                    part.title,
+                    part.visibility,
+                    part.visibility,
+                    " (this post)" if part.pk == obj.pk else "",
+                )
+                for part in parts.only("title", "series_part", "status", "publish_at")
+            ),
+        )
+        return format_html('<ul class="series-parts">{}</ul>', rows)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.series_parts_view)
+        route = path("series-parts/", view, name="blog_post_series_parts")
+        return [route, *super().get_urls()]
+
+    def series_parts_view(self, request):
+        """The part numbers used in a series, the next free one and the planned total."""
+        if not (self.has_add_permission(request) or self.has_change_permission(request)):
+            raise PermissionDenied
+        try:
+            series = Series.objects.get(pk=int(request.GET.get("series", "")))
+            post = int(request.GET["post"]) if request.GET.get("post") else None
+        except (ValueError, Series.DoesNotExist):
+            return JsonResponse({"error": "No such series."}, status=404)
+        used = used_parts(series.pk, exclude=post)
+        return JsonResponse(
+            {"used": used, "next": next_free_part(used), "planned": series.planned_parts}
+        )
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if str(initial.get("series", "")).isdigit() and "series_part" not in initial:
+            initial["series_part"] = next_free_part(used_parts(int(initial["series"])))
+        return initial
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "series_part" in form.base_fields:
+            url = reverse("admin:blog_post_series_parts")
+            if obj is not None and obj.pk:
+                url += f"?post={obj.pk}"
+            attrs = form.base_fields["series_part"].widget.attrs
+            attrs["data-series-parts"] = url
+            if obj is None and request.method == "GET":
+                suggested = self.get_changeform_initial_data(request).get("series_part")
+                if suggested:
+                    attrs["data-suggested"] = suggested
+        return form
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        # A new post's byline starts as the editor's own author profile. Only on the blank
+        # form: an initial value on a submitted form would make the byline look unchanged.
+        if isinstance(inline, BylineInline) and obj.pk is None and request.method == "GET":
+            own = Author.objects.filter(user=request.user).first()
+            if own is not None:
+                kwargs["initial"] = [{"author": own.pk}]
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        planned = obj.series.planned_parts if obj.series_id else None
+        if planned and obj.series_part and obj.series_part > planned:
+            self.message_user(
+                request,
+                f"Part {obj.series_part} is past the {planned} parts planned for "
+                f"“{obj.series}”: raise the series' planned parts if it has grown.",
+                messages.WARNING,
+            )
+
 
 @admin.register(SitePage)
 class SitePageAdmin(RevisionAdmin, PublishableAdmin):
     compared_fields = ["title", "slug", "status", "publish_at", "show_in", "position", "body"]
-    list_display = ["title", "state_badge", "show_in", "position", "updated_at"]
+    list_display = ["title", "state_badge", "publish_date", "show_in", "position", "updated_at"]
     list_editable = ["show_in", "position"]
-    list_filter = ["status", "show_in"]
+    list_filter = [VisibilityFilter, "show_in"]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["created_at", "created_by", "updated_at", "updated_by"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body"]}),
         ("Placement", {"fields": ["show_in", "position"]}),
-        ("Publishing", {"fields": ["status", "publish_at"]}),
+        ("Publishing", {"fields": ["publication_status", "status", "publish_at"]}),
         (
             "Record",
             {

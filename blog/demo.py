@@ -1,8 +1,13 @@
 """Demo content for a fresh site, in the project's own words."""
 
+import hashlib
+import io
+import random
 from datetime import date, timedelta
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
 from blog.models import SitePage
 from competencyworks import revisions
@@ -123,6 +128,22 @@ POSTS = [
         },
     ),
     (
+        "performance-assessment-trust",
+        "k-12",
+        "Competency-Based, Student-Centered Learning in K-12: Interdisciplinary Performance "
+        "Assessments That Teachers Trust",
+        ["Daniel Reyes", "Maya Okafor"],
+        ["assessment", "performance assessment", "student agency"],
+        33,
+        [
+            "A performance assessment asks students to use what they know on a task that matters "
+            "outside school. Teachers trust the results only when they have scored work together.",
+            "We spent a year of common planning time on calibration: scoring the same student "
+            "work, arguing about it, and writing down what we agreed.",
+        ],
+        {},
+    ),
+    (
         "state-seat-time-waivers",
         "k-12",
         "A Quick Guide to Seat-Time Waivers",
@@ -215,3 +236,70 @@ def load_site_pages(comment):
         )
     revisions.record_revisions(made, comment)
     return len(made)
+
+
+# Colours of the site's palette that the drawings combine (navy, teal, plum, marigold, rust...).
+PALETTE = [
+    (18, 50, 74), (15, 107, 99), (106, 61, 154), (242, 169, 59), (168, 64, 12),
+    (11, 93, 140), (241, 238, 231), (120, 180, 200), (230, 120, 90),
+]  # fmt: skip
+COVER_SIZE = (1600, 900)
+
+
+def rng_for(key):
+    return random.Random(hashlib.sha256(key.encode()).digest())
+
+
+def cover_image(key):
+    """An abstract featured image, the same for a key on every run and distinct across keys:
+    layered discs, bars and a band in the site's colours (JPEG bytes)."""
+    rng = rng_for(key)
+    colours = rng.sample(PALETTE, 5)
+    width, height = COVER_SIZE
+    image = Image.new("RGB", COVER_SIZE, colours[0])
+    draw = ImageDraw.Draw(image)
+    for _ in range(rng.randint(3, 6)):
+        radius = rng.randint(height // 5, int(height / 1.6))
+        x, y = rng.randint(0, width), rng.randint(0, height)
+        draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=rng.choice(colours[1:]))
+    # Rising bars, the "steps of mastery" of the logo, somewhere in the frame.
+    bars, bar_width = rng.randint(3, 6), rng.randint(60, 110)
+    left, base = rng.randint(80, width // 2), rng.randint(int(height * 0.7), height - 60)
+    for n in range(bars):
+        top = base - (n + 1) * rng.randint(60, 110)
+        x = left + n * (bar_width + 24)
+        draw.rounded_rectangle((x, top, x + bar_width, base), 14, fill=colours[(n % 4) + 1])
+    band = rng.randint(height // 3, height - 120)
+    draw.rectangle((0, band, width, band + 14), fill=colours[-1])
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return ContentFile(out.getvalue(), name=f"{key}.jpg")
+
+
+def portrait_image(name):
+    """A square initials avatar on a colour of the palette (PNG bytes)."""
+    rng = rng_for(name)
+    size = 320
+    background = rng.choice(PALETTE[:6])
+    image = Image.new("RGB", (size, size), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((size * 0.55, -size * 0.2, size * 1.3, size * 0.55), fill=rng.choice(PALETTE))
+    initials = "".join(part[0] for part in name.split()[:2]).upper()
+    draw.text((size / 2, size / 2), initials, fill="white", anchor="mm", font_size=140)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return ContentFile(out.getvalue(), name=f"{rng.randrange(10**8)}.png")
+
+
+def add_pictures(posts, authors):
+    """Featured images for the demo posts and portraits for their authors, stored through
+    the image fields so the renditions exist as for an editor's upload."""
+    for post in posts:
+        if not post.image:
+            post.image = cover_image(post.slug)
+            post.image_alt = "An abstract drawing of rising bars and circles"
+            post.save(update_fields=["image", "image_width", "image_height", "image_alt"])
+    for author in authors:
+        if not author.photo:
+            author.photo = portrait_image(author.name)
+            author.save(update_fields=["photo"])

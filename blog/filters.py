@@ -2,7 +2,7 @@ import django_filters
 from django import forms
 
 from blog.models import Author, Post, Section
-from competencyworks.filters import TagFilterSet
+from competencyworks.filters import TagFilterSet, year_choices
 from competencyworks.pagecache.fragments import per_version
 
 
@@ -27,7 +27,7 @@ class PostFilter(TagFilterSet):
         label="Year",
         min_value=1990,
         max_value=2100,
-        widget=forms.NumberInput(attrs={"placeholder": "e.g. 2016", "inputmode": "numeric"}),
+        widget=forms.Select(choices=year_choices),
     )
 
     class Meta:

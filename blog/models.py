@@ -4,7 +4,9 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Max, OuterRef, Q, Subquery
-from django.urls import Resolver404, resolve, reverse
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.urls import Resolver404, resolve, reverse, reverse_lazy
 from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from imagekit.models import ImageSpecField
@@ -12,7 +14,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from competencyworks.html import excerpt, sanitise
-from competencyworks.images import CleanImageField, fill, fit
+from competencyworks.images import CleanImageField, fit, focal_fill, renditions
 from competencyworks.inline_rows import InlineRowsIterable, JSONRows, cache_related
 from competencyworks.publishing import (
     Publishable,
@@ -42,7 +44,8 @@ BODY_EDITOR_EXTENSIONS = {
     "TableRow": True,
     "TableHeader": True,
     "TableCell": True,
-    "Figure": True,
+    # The figure dialog's "Browse..." opens the media library's picker (upload or choose).
+    "Figure": {"pickerUrl": reverse_lazy("admin:medialibrary_image_choose")},
     "Caption": True,
     "Image": True,
     "HTML": True,
@@ -196,16 +199,9 @@ class PostQuerySet(PublishedQuerySet):
         ]
         return [(section, section_posts) for section, section_posts in by_section if section_posts]
 
-    def tag_counts(self):
-        """Tags on these posts, each with how many of them carry it."""
-        return (
-            Tag.objects.filter(post__in=self)
-            .annotate(post_count=Count("post"))
-            .order_by("-post_count", "name")
-        )
-
     def related_to(self, post, count=3, candidates=1000, finalists=30):
-        """The published posts sharing the most tags with `post`, newest first among equals.
+        """The published posts sharing the most tags with `post`, newest first among equals,
+        leaving out the other parts of its series (the series box lists them).
 
         Only the `candidates` most recent tag rows on those tags are counted, so a tag on
         tens of thousands of posts costs no more than a rare one; the `finalists` posts
@@ -232,10 +228,11 @@ class PostQuerySet(PublishedQuerySet):
             .order_by("-shared", "-object_id")
             .values("object_id")
         )
-        finalists = (
-            self.filter(pk__in=most_shared[:finalists])
-            .only("title", "slug", "status", "publish_at", "created_at")
-            .annotate(shared_tags=Subquery(shared))
+        finalists = self.filter(pk__in=most_shared[:finalists])
+        if post.series_id:
+            finalists = finalists.exclude(series_id=post.series_id)
+        finalists = finalists.only("title", "slug", "status", "publish_at", "created_at").annotate(
+            shared_tags=Subquery(shared)
         )
         # Publication is checked here on the few finalists: asked in SQL as well, SQLite's
         # planner walks the index of every published post instead of these few rows.
@@ -294,14 +291,27 @@ class Post(ImportTracked, Publishable):
     )
     image_caption = models.CharField(max_length=500, blank=True)
     image_credit = models.CharField(max_length=300, blank=True)
+    # The featured image as a library item; saving the post copies its file and focal point
+    # into the fields above, which pages, feeds and imports read (see use_featured_image).
+    featured_image = models.ForeignKey(
+        "medialibrary.Image",
+        verbose_name="from the media library",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="featured_in",
+        help_text="Choose an image from the library, or upload a new one above.",
+    )
+    image_focal_x = models.PositiveSmallIntegerField(default=50, editable=False)
+    image_focal_y = models.PositiveSmallIntegerField(default=50, editable=False)
     image_card = ImageSpecField(
-        source="image", processors=fill(640, 360), format="JPEG", options={"quality": 80}
+        source="image", spec=focal_fill(640, 360, format="JPEG", options={"quality": 80})
     )
     image_large = ImageSpecField(
         source="image", processors=fit(1280, 1280), format="JPEG", options={"quality": 85}
     )
     image_social = ImageSpecField(
-        source="image", processors=fill(1200, 630), format="JPEG", options={"quality": 85}
+        source="image", spec=focal_fill(1200, 630, format="JPEG", options={"quality": 85})
     )
 
     series = models.ForeignKey(
@@ -361,7 +371,35 @@ class Post(ImportTracked, Publishable):
         self.prepare_content()
         if not self.slug:
             self.slug = unique_slug(self, self.title)
+        refocused = self.use_featured_image()
         super().save(*args, **kwargs)
+        if refocused:
+            for rendition in renditions(self.image):
+                rendition.generate(force=True)
+
+    def use_featured_image(self):
+        """Copy the chosen library image's file and focal point; its alt text, caption and
+        credit fill the post's blank ones. True when only the focal point moved, so the crops
+        must be made again (a new file makes them anyway)."""
+        image = self.featured_image
+        if image is None:
+            return False
+        refocused = self.image.name == image.file.name and self.focal_point != image.focal_point
+        self.image = image.file.name
+        self.image_width, self.image_height = image.width, image.height
+        self.image_focal_x, self.image_focal_y = image.focal_point
+        for field, value in [
+            ("image_alt", image.alt),
+            ("image_caption", image.caption),
+            ("image_credit", image.credit),
+        ]:
+            if not getattr(self, field):
+                setattr(self, field, value)
+        return refocused
+
+    @property
+    def focal_point(self):
+        return (self.image_focal_x, self.image_focal_y)
 
     def prepare_content(self):
         """Sanitise the body and derive the summary; bulk imports call this too."""
@@ -434,6 +472,19 @@ class Byline(models.Model):
 
     def __str__(self):
         return f"{self.author} on {self.post}"
+
+
+@receiver(post_save, sender="medialibrary.Image", dispatch_uid="featured_images_follow_library")
+def featured_images_follow_library(sender, instance, created, **kwargs):
+    """A library image's new file or focal point reaches the posts it is the featured image of."""
+    if created:
+        return
+    stale = instance.featured_in.exclude(
+        image=instance.file.name, image_focal_x=instance.focal_x, image_focal_y=instance.focal_y
+    )
+    for post in stale:
+        post.featured_image = instance
+        post.save()
 
 
 class ImportedMedia(models.Model):

@@ -1,6 +1,7 @@
 from django.urls import path, register_converter
+from django.views.generic import RedirectView
 
-from blog import feeds, views
+from blog import feeds, pdf, views
 
 app_name = "blog"
 
@@ -34,8 +35,12 @@ urlpatterns = [
     path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
     path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
     path("section/<slug:slug>/feed/atom/", feeds.AtomSectionFeed(), name="section-feed-atom"),
-    path("tags/", views.TagIndexView.as_view(), name="tags"),
-    path("tag/<uslug:slug>/", views.TagView.as_view(), name="tag"),
+    # One page per tag, across the site: the blog's own tag pages lead there.
+    path("tags/", RedirectView.as_view(pattern_name="tags", permanent=True)),
+    path(
+        "tag/<uslug:slug>/",
+        RedirectView.as_view(pattern_name="tag", permanent=True, query_string=True),
+    ),
     path("tag/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
     path("tag/<uslug:slug>/feed/atom/", feeds.AtomTagFeed(), name="tag-feed-atom"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),
@@ -49,4 +54,5 @@ urlpatterns = [
     path("<yyyy:year>/<dd:month>/", views.PostMonthArchiveView.as_view(), name="month"),
     path(f"{DATE}/<slug:slug>/", views.PostDetailView.as_view(), name="post"),
     path(f"{DATE}/<slug:slug>/print/", views.PostPrintView.as_view(), name="post-print"),
+    path(f"{DATE}/<slug:slug>/pdf/", pdf.PostPdfView.as_view(), name="post-pdf"),
 ]

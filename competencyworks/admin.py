@@ -1,14 +1,17 @@
 import reversion
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from reversion.admin import VersionAdmin
 from taggit.forms import TagField
@@ -17,6 +20,7 @@ from taggit.models import Tag
 from competencyworks import revisions
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status
+from competencyworks.publishing import actions as publishing
 from competencyworks.widgets import TagSuggestWidget
 
 TAG_SUGGESTIONS = 10
@@ -204,15 +208,136 @@ class RevisionAdmin(VersionAdmin):
         return TemplateResponse(request, "admin/revisions/compare.html", context)
 
 
+class VisibilityFilter(admin.SimpleListFilter):
+    """Draft, scheduled, published or private: what readers can see now, as the label shows."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("scheduled", "Scheduled"),
+            ("draft", "Draft"),
+            ("published", "Published"),
+            ("private", "Private"),
+        ]
+
+    def queryset(self, request, queryset):
+        return {
+            "scheduled": queryset.scheduled,
+            "draft": queryset.drafts,
+            "published": queryset.published,
+            "private": lambda: queryset.filter(status=Status.PRIVATE),
+        }.get(self.value(), lambda: queryset)()
+
+
 class PublishableAdmin(StampedAdmin):
-    """Status column, filters and bulk publish / unpublish for publishable models."""
+    """Status column, filters and bulk publish / unpublish for publishable models.
+
+    The change form replaces Save with publishing buttons (Save draft, Publish, Schedule,
+    Unpublish): the button decides the status, and the editor stays on the form with a
+    message saying what happened. A stock `_save` still saves the status the form holds.
+    """
 
     actions = ["publish_selected", "unpublish_selected"]
     date_hierarchy = "publish_at"
+    # The text field whose words the form counts as the editor types.
+    word_count_field = "body"
+
+    class Media:
+        js = ["js/admin-writing.js"]
 
     @admin.display(description="status", ordering="status")
     def state_badge(self, obj):
         return format_html('<span class="state state-{0}">{0}</span>', obj.visibility)
+
+    @admin.display(description="date", ordering="publish_at")
+    def publish_date(self, obj):
+        if obj.publish_at is None:
+            return "—"
+        local = timezone.localtime(obj.publish_at)
+        shown = f"{local:%b} {local.day}, {local:%Y}"
+        return format_html('<time datetime="{}">{}</time>', local.isoformat(), shown)
+
+    @admin.display(description="status")
+    def publication_status(self, obj):
+        if obj is None or obj.pk is None:
+            return mark_safe('<span class="state state-draft">draft</span> not saved yet')
+        detail = ""
+        if obj.visibility in ("scheduled", "published"):
+            verb = "goes live" if obj.visibility == "scheduled" else "since"
+            detail = f"{verb} {publishing.when(obj.publish_at)}"
+        return format_html('<span class="state state-{0}">{0}</span> {1}', obj.visibility, detail)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "publication_status"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "status":
+            # The publishing buttons set the status; the field carries it for a plain save.
+            kwargs["widget"] = forms.HiddenInput
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "publish_at":
+            field.help_text = (
+                f"Times are {timezone.get_current_timezone_name()}. Schedule needs a future "
+                "time; Publish puts the item live now."
+            )
+        return field
+
+    def get_form(self, request, obj=None, **kwargs):
+        form_class = super().get_form(request, obj, **kwargs)
+
+        class PublishingForm(form_class):
+            def clean(self):
+                cleaned = super().clean()
+                action = self.data.get(publishing.FIELD)
+                if action not in publishing.ACTIONS or "publish_at" not in cleaned:
+                    return cleaned
+                status, cleaned["publish_at"] = publishing.decide(
+                    action,
+                    cleaned["publish_at"],
+                    was_public=self.instance.pk is not None and self.instance.is_public,
+                    time_chosen="publish_at" in self.changed_data,
+                    now=timezone.now(),
+                )
+                cleaned["status"] = status
+                return cleaned
+
+        return PublishingForm
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        can_save = self.has_change_permission(request, obj) if change else add
+        if can_save and not context.get("is_popup"):
+            visibility = obj.visibility if obj is not None and obj.pk else "draft"
+            context["publishing_buttons"] = publishing.buttons(visibility)
+            context["publishing_field"] = publishing.FIELD
+        context["word_count_field"] = self.word_count_field
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if response := self.after_publishing(request, obj):
+            return response
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        if response := self.after_publishing(request, obj):
+            return response
+        return super().response_change(request, obj)
+
+    def after_publishing(self, request, obj):
+        """Back to the form, saying what the publishing button did (None for other saves)."""
+        action = request.POST.get(publishing.FIELD)
+        if action not in publishing.ACTIONS or IS_POPUP_VAR in request.POST:
+            return None
+        self.message_user(request, f"{publishing.outcome(action, obj)}.", messages.SUCCESS)
+        opts = self.opts
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change",
+            args=[quote(obj.pk)],
+            current_app=self.admin_site.name,
+        )
+        filters = {"preserved_filters": self.get_preserved_filters(request), "opts": opts}
+        return HttpResponseRedirect(add_preserved_filters(filters, url))
 
     @admin.action(description="Publish selected items now", permissions=["change"])
     def publish_selected(self, request, queryset):

@@ -1,4 +1,5 @@
 from collections import Counter
+from datetime import date
 
 import django_filters
 from django import forms
@@ -67,6 +68,11 @@ class TagFilterSet(django_filters.FilterSet):
 
     def read_by_filter_tags(self, queryset, name, value):
         return queryset
+
+
+def year_choices(first=2000):
+    """Years for a filter's select, newest first (callable: the list grows each January)."""
+    return [("", "Any year")] + [(str(y), str(y)) for y in range(date.today().year, first - 1, -1)]
 
 
 def narrowing_tags(request, items, chosen):

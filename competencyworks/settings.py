@@ -58,7 +58,7 @@ else:
         raise ImproperlyConfigured("Set ALLOWED_HOSTS, e.g. ALLOWED_HOSTS=www.example.org")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "competencyworks.editorial.apps.EditorialAdminConfig",  # Django's admin, for editors
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "taggit",
     "reversion",
     "competencyworks",
+    "medialibrary",
     "blog",
     "wiki",
     "policy",
@@ -83,12 +84,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every answer is logged, cached pages and redirects included.
     "competencyworks.logging.RequestLogMiddleware",
+    # Answers cached pages as they were sent, and stores finished pages
+    # (competencyworks.pagecache; in production its WSGI front answers most hits first).
+    "competencyworks.pagecache.middleware.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "competencyworks.middleware.RejectNulBytesMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
-    "competencyworks.pagecache.middleware.PageCacheMiddleware",
+    "competencyworks.pagecache.middleware.CacheablePageMiddleware",
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

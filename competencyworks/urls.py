@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path, re_path
+from django.urls import include, path, re_path, reverse_lazy
 from django.views.static import serve
 
 from blog import feeds
@@ -39,6 +40,12 @@ urlpatterns = [
         sitemap_views.sitemap,
         {"sitemaps": sitemaps},
         name="sitemap-section",
+    ),
+    # The link `create_editor` prints: a new editor chooses a password, then logs in.
+    path(
+        "admin/set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("admin:login")),
+        name="editor-set-password",
     ),
     path("admin/", admin.site.urls),
     # Last, so a page can never hide another part of the site.

@@ -1,7 +1,9 @@
+from functools import partial
+
 import django_filters
 from django import forms
 
-from competencyworks.filters import TagFilterSet
+from competencyworks.filters import TagFilterSet, year_choices
 from policy.models import Kind, PolicyEntry, State, Status, Topic
 
 
@@ -20,7 +22,7 @@ class EntryFilter(TagFilterSet):
         empty_label="Any topic", label="Topic",
     )  # fmt: skip
     year = django_filters.NumberFilter(
-        min_value=1900, max_value=2100, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        min_value=1900, max_value=2100, widget=forms.Select(choices=partial(year_choices, 1990))
     )
 
     class Meta:

@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
-from competencyworks.admin import PublishableAdmin, RevisionAdmin, TagSuggestMixin
+from competencyworks.admin import (
+    PublishableAdmin,
+    RevisionAdmin,
+    TagSuggestMixin,
+    VisibilityFilter,
+)
 from wiki.models import LinkStatus, Page, Resource, Topic
 
 
@@ -30,8 +35,16 @@ class LinkHealthFilter(admin.SimpleListFilter):
 
 @admin.register(Resource)
 class ResourceAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
-    list_display = ["title", "kind", "publisher", "year", "state_badge", "link_badge"]
-    list_filter = ["kind", "status", LinkHealthFilter, "topics"]
+    list_display = [
+        "title",
+        "kind",
+        "publisher",
+        "year",
+        "state_badge",
+        "publish_date",
+        "link_badge",
+    ]
+    list_filter = [VisibilityFilter, "kind", LinkHealthFilter, "topics"]
     search_fields = ["title", "publisher", "authors", "summary", "url"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics"]
@@ -40,8 +53,9 @@ class ResourceAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "url", "link_report"]}),
         ("About it", {"fields": ["publisher", "authors", "year", "summary", "topics", "tags"]}),
-        ("Publishing", {"fields": ["status", "publish_at"]}),
+        ("Publishing", {"fields": ["publication_status", "status", "publish_at"]}),
     ]
+    word_count_field = "summary"
 
     @admin.display(description="link", ordering="link_status")
     def link_badge(self, resource):
@@ -68,13 +82,13 @@ class ResourceAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
 
 @admin.register(Page)
 class PageAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
-    list_display = ["title", "state_badge", "publish_at", "updated_at"]
-    list_filter = ["status", "topics"]
+    list_display = ["title", "state_badge", "publish_date", "updated_at"]
+    list_filter = [VisibilityFilter, "topics"]
     search_fields = ["title", "body"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["topics"]
     compared_fields = ["title", "body", "status"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "body", "topics", "tags"]}),
-        ("Publishing", {"fields": ["status", "publish_at"]}),
+        ("Publishing", {"fields": ["publication_status", "status", "publish_at"]}),
     ]

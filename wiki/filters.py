@@ -1,8 +1,10 @@
+from functools import partial
+
 import django_filters
 from django import forms
 from django.db.models import Count
 
-from competencyworks.filters import TagFilterSet
+from competencyworks.filters import TagFilterSet, year_choices
 from wiki.models import Kind, Resource, Topic, descendant_ids
 
 
@@ -16,7 +18,7 @@ class ResourceFilter(TagFilterSet):
         empty_label="Any topic",
     )  # fmt: skip
     year = django_filters.NumberFilter(
-        min_value=1900, max_value=2100, widget=forms.NumberInput(attrs={"inputmode": "numeric"})
+        min_value=1900, max_value=2100, widget=forms.Select(choices=partial(year_choices, 1990))
     )
     publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact")
 

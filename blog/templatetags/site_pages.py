@@ -22,11 +22,20 @@ def site_page_links():
 
 
 @register.simple_tag(takes_context=True)
-def edit_link(context, item):
-    """'Edit this page' for staff who may change `item`; readers (and cached pages) get nothing."""
+def edit_link(context, item, parts=None, part_of=None):
+    """'Edit this page' for staff who may change `item`; readers (and cached pages) get nothing.
+
+    A page whose changing content is a list of other records (a state's stage changes) names
+    them: `parts` is their model ("policy.stagechange") and `part_of` their field pointing
+    at `item`; staff who may add those get the list of this item's ones.
+    """
     user = context["request"].user
     opts = item._meta
-    if not user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+    if user.has_perm(f"{opts.app_label}.change_{opts.model_name}"):
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(item.pk)])
+    elif parts and user.has_perm(parts.replace(".", ".add_", 1)):
+        url = reverse(f"admin:{parts.replace('.', '_')}_changelist")
+        url += f"?{part_of}__id__exact={item.pk}"
+    else:
         return ""
-    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[quote(item.pk)])
     return format_html('<p class="edit-link"><a href="{}">Edit this page</a></p>', url)

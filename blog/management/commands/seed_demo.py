@@ -126,6 +126,7 @@ class Command(BaseCommand):
                 key, sections[section], title, [authors[n] for n in names], tags, paragraphs,
                 status=status, publish_at=publish_at,
             )  # fmt: skip
+        demo.add_pictures(created, authors.values())
         self.record_revisions([post.pk for post in created])
         return created
 
