@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from imagekit.models import ImageSpecField
 from taggit.managers import TaggableManager
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from competencyworks.html import excerpt, sanitise
 from competencyworks.images import CleanImageField, fit, focal_fill, renditions
@@ -205,42 +205,43 @@ class PostQuerySet(PublishedQuerySet):
 
         Only the `candidates` most recent tag rows on those tags are counted, so a tag on
         tens of thousands of posts costs no more than a rare one; the `finalists` posts
-        sharing the most among them are then checked for being published and ranked.
+        sharing the most among them are then checked and ranked here.
         """
         tag_ids = [tag.pk for tag in post.tags.all()]
         if not tag_ids:
             return []
-        # Start from the tag index and count per candidate, never grouping whole post rows.
-        tagged = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Post), tag_id__in=tag_ids
+        # Written out: Django takes longer to compile this nesting than the database to run it.
+        finalists = self.raw(
+            f"""
+            SELECT p.id, p.title, p.slug, p.status, p.publish_at, p.created_at, p.series_id,
+                   counted.shared AS shared_tags
+            FROM (
+                SELECT recent.object_id, COUNT(*) AS shared
+                FROM (
+                    SELECT object_id FROM taggit_taggeditem
+                    WHERE content_type_id = %s AND object_id <> %s
+                      AND tag_id IN ({", ".join(["%s"] * len(tag_ids))})
+                    ORDER BY object_id DESC LIMIT %s
+                ) AS recent
+                GROUP BY recent.object_id
+                ORDER BY shared DESC, recent.object_id DESC LIMIT %s
+            ) AS counted
+            JOIN blog_post p ON p.id = counted.object_id
+            """,
+            [post_content_type_id(), post.pk, *tag_ids, candidates, finalists],
         )
-        shared = (
-            tagged.filter(object_id=OuterRef("pk"))
-            .values("object_id")
-            .annotate(shared=Count("pk"))
-            .values("shared")
-        )
-        recent = tagged.exclude(object_id=post.pk).order_by("-object_id").values("pk")
-        most_shared = (
-            TaggedItem.objects.filter(pk__in=recent[:candidates])
-            .values("object_id")
-            .annotate(shared=Count("pk"))
-            .order_by("-shared", "-object_id")
-            .values("object_id")
-        )
-        finalists = self.filter(pk__in=most_shared[:finalists])
-        if post.series_id:
-            finalists = finalists.exclude(series_id=post.series_id)
-        finalists = finalists.only("title", "slug", "status", "publish_at", "created_at").annotate(
-            shared_tags=Subquery(shared)
-        )
-        # Publication is checked here on the few finalists: asked in SQL as well, SQLite's
-        # planner walks the index of every published post instead of these few rows.
-        public = [candidate for candidate in finalists if candidate.is_public]
-        public.sort(
+        # Publication is checked here rather than in SQL: asked there, SQLite's planner walks
+        # the index of every published post instead of looking up these few rows.
+        related = [
+            candidate
+            for candidate in finalists
+            if candidate.is_public
+            and not (post.series_id and candidate.series_id == post.series_id)
+        ]
+        related.sort(
             key=lambda candidate: (candidate.shared_tags, candidate.publish_at), reverse=True
         )
-        return public[:count]
+        return related[:count]
 
 
 # The import bookkeeping is kept in each version, so a restore also brings back which source
