@@ -30,7 +30,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 POST_LINK = re.compile(r'href="(/blog/\d{4}/\d{2}/\d{2}/[^"/]+/)"')
-TAG_LINK = re.compile(r'href="(/blog/tag/[^"/]+/)"')
+TAG_LINK = re.compile(r'href="(/tags/[^"/]+/)"')
 RECYCLED = "Autorestarting worker"  # gunicorn logs this when max_requests recycles a worker
 LOG_PROBLEMS = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "Worker failed")
 STOP = threading.Event()  # set by a script's signal handler: clients stop sending
@@ -118,6 +118,11 @@ def prepare(env, posts):
         manage(env, *command)
         took.append(f"{command[0]} {time.perf_counter() - started:.1f}s")
     print(", ".join(took), flush=True)
+
+
+def static_root():
+    """settings.STATIC_ROOT of the servers started here: collectstatic's folder."""
+    return PROJECT_ROOT / os.environ.get("STATIC_ROOT", "staticfiles")
 
 
 def database_vendor(env):

@@ -72,7 +72,7 @@ class TagFeed(PublishedOnlyFeed):
     model = Tag
 
     def link(self, tag):
-        return reverse("blog:tag", args=[tag.slug])
+        return reverse("tag", args=[tag.slug])
 
     def filter_posts(self, posts, tag):
         return posts.filter(tags=tag)

@@ -142,6 +142,10 @@ class Series(Stamped):
         return reverse("blog:series", args=[self.slug])
 
 
+def bylines_prefetch():
+    return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
+
+
 def field_values(instance):
     """The instance's loaded column values (deferred ones are absent: None)."""
     loaded = instance.__dict__

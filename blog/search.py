@@ -23,9 +23,13 @@ class SitePageDocument(Document):
     model = SitePage
     kind = "sitepage"
     label = "Page"
+    dated_by_publication = False
 
     def tags(self, items):
         return {page.pk: [] for page in items}  # pages carry no tags
+
+    def own_date(self, page):
+        return ""  # a standing page (About, Contact) is undated
 
     def text(self, page):
         return page.title, page.summary, plain_text(page.body)

@@ -1,5 +1,5 @@
 from django.contrib.syndication.views import add_domain
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import (
@@ -10,8 +10,8 @@ from django.views.generic import (
     YearArchiveView,
 )
 from django_filters.views import FilterView
-from taggit.models import Tag
 
+from blog import legacy
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage
 from competencyworks.filters import narrowing_tags
@@ -28,6 +28,9 @@ class HomeView(TemplateView):
     """The front page: the newest posts of each section, current series, new resources."""
 
     template_name = "home.html"
+
+    def get(self, request, *args, **kwargs):
+        return legacy.query_redirect(request) or super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -82,28 +85,6 @@ class SectionView(PostListMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
-
-
-class TagView(PostListMixin, ListView):
-    template_name = "blog/tag.html"
-
-    def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(tag=self.tag, **kwargs)
-        if not context["posts"]:
-            raise Http404("No published posts carry this tag.")
-        return context
-
-
-class TagIndexView(ListView):
-    template_name = "blog/tag_index.html"
-    context_object_name = "tags"
-
-    def get_queryset(self):
-        return Post.objects.published().tag_counts()
 
 
 class AuthorView(PostListMixin, ListView):

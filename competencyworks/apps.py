@@ -17,11 +17,12 @@ class CompetencyWorksConfig(AppConfig):
         from competencyworks.converters import UnicodeSlugConverter, routable_tag_slug
         from competencyworks.models import MovedPage
         from competencyworks.publishing import changes
-        from competencyworks.search.index import index_changes
+        from competencyworks.search.index import index_changes, index_undated
         from competencyworks.text import clean_before_save
 
         # First effect after each commit, so later ones and the page cache read fresh documents.
         changes.after_commit(index_changes)
+        post_migrate.connect(index_undated, sender=self, dispatch_uid="index_undated")
         changes.watch(Tag)  # a renamed tag changes the documents and pages that show it
         changes.watch(MovedPage)
         register_converter(UnicodeSlugConverter, "uslug")

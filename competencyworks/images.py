@@ -21,6 +21,7 @@ from django.template.defaultfilters import filesizeformat
 from imagekit.cachefiles.strategies import Optimistic
 from imagekit.models.fields.utils import ImageSpecFileDescriptor
 from imagekit.processors import ResizeToFill, ResizeToFit
+from imagekit.specs import ImageSpec
 from PIL import Image, ImageOps, ImageSequence
 
 # What browsers show everywhere; Pillow opens many more (EPS, PSD, TIFF, ICO...). Maps what
@@ -180,6 +181,52 @@ def fit(width, height):
     return [DecodeSmaller(width, height, crop=False), ResizeToFit(width, height, upscale=False)]
 
 
+def focal_fill(width, height, **attributes):
+    """An ImageSpec like `fill`, cropping around the focal point its image's owner names.
+
+    The owner (the model instance of the source field) gives `focal_point`, (x, y) in
+    percent of the width and height; the point is part of the rendition's name, so moving
+    it makes a new rendition rather than serving the old crop.
+    """
+    return type("FocalFillSpec", (FocalFillSpec,), {"size": (width, height), **attributes})
+
+
+CENTER = (50, 50)
+
+
+class FocalFillSpec(ImageSpec):
+    size = (0, 0)
+
+    @property
+    def processors(self):
+        focal_point = tuple(getattr(self.source.instance, "focal_point", CENTER))
+        if focal_point == CENTER:  # `fill`'s own processors: the renditions it already made
+            return fill(*self.size)
+        return [DecodeSmaller(*self.size, crop=True), FocalFill(*self.size, focal_point)]
+
+
+class FocalFill:
+    """Crop to the rendition's shape as near centred on the focal point as the edges allow,
+    then shrink to its size (never enlarge)."""
+
+    def __init__(self, width, height, focal_point=CENTER):
+        self.width, self.height = width, height
+        self.focal_point = tuple(focal_point)
+
+    def process(self, image):
+        ratio = self.width / self.height
+        width, height = image.size
+        crop_width = min(width, round(height * ratio))
+        crop_height = min(height, round(width / ratio))
+        x, y = (share / 100 for share in self.focal_point)
+        left = min(max(round(x * width - crop_width / 2), 0), width - crop_width)
+        top = min(max(round(y * height - crop_height / 2), 0), height - crop_height)
+        image = image.crop((left, top, left + crop_width, top + crop_height))
+        if crop_width > self.width:
+            image = image.resize((self.width, self.height), Image.Resampling.LANCZOS)
+        return image
+
+
 class DecodeSmaller:
     """Let a JPEG decode at 1/2, 1/4 or 1/8 scale when that still covers the rendition."""
 
@@ -205,6 +252,17 @@ class RenditionsOnSave(Optimistic):
         except Exception:
             delete_with_renditions(file.generator.source)
             raise
+
+
+class RenditionsOnSaveOrUse(RenditionsOnSave):
+    """Also make a missing rendition when it is asked for: items stored before a rendition
+    existed (imports, older uploads), and crops a new focal point names."""
+
+    def should_verify_existence(self, file):
+        return True
+
+    def on_existence_required(self, file):
+        file.generate()
 
 
 def renditions(source):

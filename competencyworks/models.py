@@ -104,6 +104,9 @@ class SearchDocument(models.Model):
     status = models.CharField(max_length=10)
     publish_at = models.DateTimeField(null=True)
     url = models.CharField(max_length=500)
+    # The item's own date as readers see it (a resource's year, when a policy was enacted),
+    # never when its row was made; "" for undated items, NULL until first indexed with it.
+    dated = models.CharField(max_length=60, null=True, blank=True)  # noqa: DJ001
     vector = SearchVectorField(null=True, editable=False)
 
     objects = PublishedQuerySet.as_manager()

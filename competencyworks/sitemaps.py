@@ -30,7 +30,7 @@ sitemaps = {
     "posts": PostSitemap,
     "series": SeriesSitemap,
     "resources": ResourceSitemap,
-    "wiki-pages": PageSitemap,
+    "guides": PageSitemap,
     "topics": TopicSitemap,
     "policy-entries": EntrySitemap,
     "states": StateSitemap,

@@ -5,11 +5,12 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path, reverse_lazy
 from django.views.static import serve
 
-from blog import feeds
+from blog import feeds, legacy
 from blog import views as blog_views
 from competencyworks import views
 from competencyworks.search import views as search_views
 from competencyworks.sitemaps import sitemaps
+from wiki import views as wiki_views
 
 admin.site.site_header = f"{settings.SITE_NAME} editors"
 admin.site.site_title = settings.SITE_NAME
@@ -17,7 +18,8 @@ admin.site.site_title = settings.SITE_NAME
 urlpatterns = [
     path("", blog_views.HomeView.as_view(), name="home"),
     path("blog/", include("blog.urls")),
-    path("wiki/", include("wiki.urls")),
+    path("library/", include("wiki.urls")),
+    re_path(r"^wiki/(?P<rest>.*)$", wiki_views.OldLibraryAddressView.as_view()),
     path("policy/", include("policy.urls")),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
@@ -48,9 +50,27 @@ urlpatterns = [
         name="editor-set-password",
     ),
     path("admin/", admin.site.urls),
+    # The old WordPress site's addresses (the home page answers its ?p= and ?s= ones).
+    re_path(
+        r"^(?P<year>[0-9]{4})/(?P<month>[0-9]{2})/(?:(?P<day>[0-9]{2})/)?(?P<slug>[-\w]+)/$",
+        legacy.OldPermalinkView.as_view(),
+    ),
+    re_path(
+        r"^category/(?:[^/]+/)*?(?P<slug>[^/]+)/(?P<feed>feed/)?$",
+        legacy.OldArchiveView.as_view(archive="category"),
+    ),
+    re_path(
+        r"^tag/(?P<slug>[^/]+)/(?P<feed>feed/)?$", legacy.OldArchiveView.as_view(archive="tag")
+    ),
+    re_path(
+        r"^author/(?P<slug>[^/]+)/(?P<feed>feed/)?$",
+        legacy.OldArchiveView.as_view(archive="author"),
+    ),
     # Last, so a page can never hide another part of the site.
     path("<uslug:slug>/", blog_views.SitePageView.as_view(), name="site-page"),
 ]
+
+handler404 = views.not_found
 
 if settings.SERVE_MEDIA:
     # static() adds nothing when DEBUG is off; `make serve` still needs uploads served.

@@ -1,13 +1,34 @@
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
-from django.http import JsonResponse
+from django.http import HttpResponseNotFound, JsonResponse
+from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views import View
 from django.views.generic import RedirectView, TemplateView
 
+from competencyworks.models import SearchDocument
 from competencyworks.pagecache import store
+
+NOT_FOUND_POSTS = 5
+PLAIN_NOT_FOUND = "<!doctype html><title>Page not found</title><h1>Page not found</h1>"
+
+
+def not_found(request, exception=None):
+    """The 404 page: a search box and the newest posts, so a dead link still leads on.
+
+    Two queries whatever the address (the posts, the navigation's pages), and nothing of the
+    reader's own: the same answer for everyone. It never fails itself: without a database
+    it is the plain page."""
+    try:
+        recent = list(
+            SearchDocument.objects.published().filter(kind="post")
+            .only("title", "url", "publish_at", "dated").order_by("-publish_at")[:NOT_FOUND_POSTS]
+        )  # fmt: skip
+        return render(request, "404.html", {"recent_posts": recent}, status=404)
+    except DatabaseError:
+        return HttpResponseNotFound(PLAIN_NOT_FOUND)
 
 
 class HealthView(View):

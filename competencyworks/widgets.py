@@ -1,3 +1,4 @@
+from django.forms import ClearableFileInput
 from taggit.forms import TagWidget
 
 
@@ -19,3 +20,15 @@ class TagSuggestWidget(TagWidget):
         widget_attrs["list"] = f"{widget_attrs.get('id', name)}-suggestions"
         widget_attrs["data-tag-suggest"] = self.suggest_url
         return context
+
+
+class ImagePreviewInput(ClearableFileInput):
+    """The image upload box, showing the chosen file at once (before the form is saved)
+    in the element whose id `preview` names."""
+
+    class Media:
+        js = ["js/image-preview.js"]
+        css = {"all": ["css/media-library.css"]}
+
+    def __init__(self, preview, attrs=None):
+        super().__init__(attrs={"accept": "image/*", "data-preview": preview, **(attrs or {})})

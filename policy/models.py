@@ -2,6 +2,7 @@ import reversion
 from django.db import models
 from django.db.models import Aggregate, F, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils.formats import date_format
 from taggit.managers import TaggableManager
 
 from competencyworks.publishing import Publishable, PublishedQuerySet, unique_slug
@@ -207,6 +208,15 @@ class PolicyEntry(Publishable):
     @property
     def label(self):
         return f"{self.identifier}: {self.title}" if self.identifier else self.title
+
+    @property
+    def own_date_label(self):
+        """The entry's own date for lists and results: enacted, else introduced, else its year."""
+        if self.enacted_on:
+            return f"Enacted {date_format(self.enacted_on, 'F j, Y')}"
+        if self.introduced_on:
+            return f"Introduced {date_format(self.introduced_on, 'F j, Y')}"
+        return str(self.year)
 
 
 @reversion.register()

@@ -86,10 +86,9 @@ def test_a_restored_backup_serves_the_same_pages(tmp_path, fresh_database):
     urls = [
         "/",
         post.get_absolute_url(),
-        "/blog/tag/equity/",
         "/tags/equity/",
         "/search/?q=mastery",
-        "/wiki/",
+        "/library/",
         "/policy/",
         "/media/uploads/rubric.txt",
     ]
@@ -102,5 +101,5 @@ def test_a_restored_backup_serves_the_same_pages(tmp_path, fresh_database):
     found = after["/search/?q=mastery"][2]
     assert "2 results for “mastery”" in found
     assert f'href="{post.get_absolute_url()}"' in found
-    assert 'href="/wiki/resources/a-mastery-rubric/"' in found
+    assert 'href="/library/resources/a-mastery-rubric/"' in found
     assert after["/media/uploads/rubric.txt"][2] == "the rubric"

@@ -62,14 +62,14 @@ def assert_tag_works_on_blog(client, post, tag):
     assert tag.slug and ROUTABLE.fullmatch(tag.slug)
     year = timezone.localdate(post.publish_at).year
     for url in [
-        "/blog/", "/tags/", "/blog/tags/", post.section.get_absolute_url(),
+        "/blog/", "/tags/", post.section.get_absolute_url(),
         reverse("blog:year", args=[year]), "/search/?q=mastery",
     ]:  # fmt: skip
         assert_ok(client, url)
     for url in ["/feed/", "/feed/atom/", "/blog/feed/", "/blog/feed/atom/"]:
         parse_feed(client.get(url))
     detail = assert_ok(client, post.get_absolute_url())
-    tag_url = reverse("blog:tag", args=[tag.slug])
+    tag_url = reverse("tag", args=[tag.slug])
     assert f'href="{tag_url}"' in detail
     assert post.title in assert_ok(client, tag_url)
     for name in ("blog:tag-feed", "blog:tag-feed-atom"):
@@ -170,9 +170,9 @@ def test_tags_from_a_policy_spreadsheet_work_on_every_page(client, tmp_path):
 def test_wiki_library_filters_by_a_unicode_tag(client):
     ResourceFactory(title="Guía de evaluación", tags=["Evaluación"])
     ResourceFactory(title="Unrelated report")
-    page = assert_ok(client, "/wiki/?tag=evaluación")
+    page = assert_ok(client, "/library/?tag=evaluación")
     assert "Guía de evaluación" in page and "Unrelated report" not in page
-    assert 'href="/wiki/?tag=evaluación"' in assert_ok(client, "/wiki/")
+    assert 'href="/library/?tag=evaluación"' in assert_ok(client, "/library/")
 
 
 def test_migration_repairs_tags_no_url_could_route(client):
@@ -254,7 +254,7 @@ def site_with_controls():
 
 FEEDS = [
     "/feed/", "/blog/feed/", "/blog/section/k-12/feed/", "/blog/tag/grading/feed/",
-    "/blog/author/ada/feed/", "/blog/series/grading/feed/", "/wiki/feed/", "/policy/feed/",
+    "/blog/author/ada/feed/", "/blog/series/grading/feed/", "/library/feed/", "/policy/feed/",
 ]  # fmt: skip
 
 
@@ -325,7 +325,7 @@ def test_feed_descriptions_are_inert_whatever_the_summary_holds(client, suffix):
     Event.objects.create(entry=entry, date=date(2015, 3, 19), description="Signed")
     found = [
         *descriptions(client, f"/feed/{suffix}"),
-        *descriptions(client, f"/wiki/feed/{suffix}"),
+        *descriptions(client, f"/library/feed/{suffix}"),
         *descriptions(client, f"/policy/feed/{suffix}"),
     ]
     if not suffix:
@@ -370,7 +370,7 @@ def test_long_tag_names_get_distinct_slugs_that_fit_their_column(client):
     slugs = {post.tags.get().slug for post in posts}
     assert len(slugs) == 3 and all(len(slug) <= 100 for slug in slugs)
     for slug in slugs:
-        assert client.get(reverse("blog:tag", args=[slug])).status_code == 200
+        assert client.get(reverse("tag", args=[slug])).status_code == 200
 
 
 def test_a_replaced_slug_already_taken_is_numbered():

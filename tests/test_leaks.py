@@ -66,7 +66,7 @@ def mixed_history(editor_client):
 
 def test_public_history_lists_only_versions_saved_while_public(client, mixed_history):
     page, versions = mixed_history
-    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    response = client.get(f"/library/guides/{page.slug}/history/")
     assert response.status_code == 200
     assert [version.pk for version in response.context["versions"]] == versions["public"]
     content = response.content.decode()
@@ -79,8 +79,8 @@ def test_readers_see_no_names_or_notes_while_editors_still_do(
 ):
     page, versions = mixed_history
     newer, older = versions["public"]
-    history = client.get(f"/wiki/pages/{page.slug}/history/").content.decode()
-    compare = client.get(f"/wiki/pages/{page.slug}/compare/", {"from": older, "to": newer})
+    history = client.get(f"/library/guides/{page.slug}/history/").content.decode()
+    compare = client.get(f"/library/guides/{page.slug}/compare/", {"from": older, "to": newer})
     assert "Added: Waivers let schools award credit." in compare.content.decode()
     for content in (history, compare.content.decode()):
         assert NOTE not in content and SECRET not in content
@@ -108,7 +108,7 @@ def test_a_version_saved_while_scheduled_is_not_public_history(client, editor_cl
         body="Public again.",
         **publish_at_fields(timezone.now() - timedelta(minutes=1)),
     )
-    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    response = client.get(f"/library/guides/{page.slug}/history/")
     assert scheduled not in [version.pk for version in response.context["versions"]]
     assert len(response.context["versions"]) == 2
 
@@ -131,10 +131,10 @@ def test_a_scheduled_version_hidden_before_its_time_never_counts_as_public(clien
     scheduled = save_on(1, body=f"{SECRET}.", publish_at=start + timedelta(days=3))
     save_on(2, status=Status.PRIVATE)
     last = save_on(4, status=Status.PUBLISHED, publish_at=start + timedelta(days=4))
-    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    response = client.get(f"/library/guides/{page.slug}/history/")
     assert [version.pk for version in response.context["versions"]] == [last, first]
     compare = {"from": first, "to": scheduled}
-    assert client.get(f"/wiki/pages/{page.slug}/compare/", compare).status_code == 404
+    assert client.get(f"/library/guides/{page.slug}/compare/", compare).status_code == 404
 
 
 @pytest.mark.parametrize("hidden", ["draft", "private"])
@@ -142,7 +142,7 @@ def test_a_scheduled_version_hidden_before_its_time_never_counts_as_public(clien
 def test_compare_with_an_unpublished_version_is_404(client, mixed_history, hidden, side):
     page, versions = mixed_history
     chosen = {"from": versions["public"][1], "to": versions["public"][0], side: versions[hidden]}
-    response = client.get(f"/wiki/pages/{page.slug}/compare/", chosen)
+    response = client.get(f"/library/guides/{page.slug}/compare/", chosen)
     assert response.status_code == 404
     assert SECRET not in response.content.decode()
 
@@ -151,13 +151,13 @@ def test_public_history_costs_the_same_queries_however_long(client, django_asser
     page = PageFactory(title="Long history")
     # The page, its versions, and the site's page links in the header and footer.
     with django_assert_max_num_queries(3):
-        few = client.get(f"/wiki/pages/{page.slug}/history/")
+        few = client.get(f"/library/guides/{page.slug}/history/")
     for number in range(1, HISTORY_VERSIONS * 2 + 10):
         page.status = Status.PUBLISHED if number % 2 else Status.PRIVATE
         with reversion.create_revision():
             page.save()
     with django_assert_max_num_queries(3):
-        many = client.get(f"/wiki/pages/{page.slug}/history/")
+        many = client.get(f"/library/guides/{page.slug}/history/")
     assert list(few.context["versions"]) == []
     shown = many.context["versions"]
     assert len(shown) == HISTORY_VERSIONS
@@ -188,7 +188,7 @@ def test_renaming_and_hiding_in_one_save_leaves_no_trail(client, editor_client, 
     save_page(editor_client, public_page, status="published")
     response = client.get(old_url)
     assert response.status_code == 301
-    assert response["Location"] == "/wiki/pages/mastery-grading-board-draft/"
+    assert response["Location"] == "/library/guides/mastery-grading-board-draft/"
 
 
 @pytest.mark.parametrize(
@@ -205,7 +205,7 @@ def test_an_old_address_stops_leading_on_while_its_page_is_not_public(
 ):
     old_url = public_page.get_absolute_url()
     save_page(editor_client, public_page, slug="grading-for-mastery")
-    assert client.get(old_url)["Location"] == "/wiki/pages/grading-for-mastery/"
+    assert client.get(old_url)["Location"] == "/library/guides/grading-for-mastery/"
     save_page(editor_client, public_page, **hidden)
     response = client.get(old_url)
     assert response.status_code == 404
@@ -220,9 +220,9 @@ def test_a_page_renamed_while_private_is_found_at_its_newest_address(
     save_page(editor_client, public_page, slug="grading-reform-explained")
     assert client.get(old_url).status_code == 404
     save_page(editor_client, public_page, status="published")
-    assert client.get(old_url)["Location"] == "/wiki/pages/grading-reform-explained/"
+    assert client.get(old_url)["Location"] == "/library/guides/grading-reform-explained/"
     # Its address while private was never public: nothing remembers it.
-    assert client.get("/wiki/pages/grading-reform/").status_code == 404
+    assert client.get("/library/guides/grading-reform/").status_code == 404
 
 
 def test_old_wordpress_addresses_of_unpublished_posts_do_not_redirect(client):

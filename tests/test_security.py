@@ -39,7 +39,7 @@ def test_payloads_are_inert_in_every_html_page(client, hostile_content):
     post, resource, page, entry = hostile_content
     urls = [
         "/", "/blog/", post.get_absolute_url(), post.get_absolute_url() + "print/",
-        "/blog/tags/", resource.get_absolute_url(), "/wiki/", page.get_absolute_url(),
+        resource.get_absolute_url(), "/library/", page.get_absolute_url(),
         "/policy/", entry.get_absolute_url(), "/policy/states/id/", "/tags/",
         "/search/?q=alert", f"/search/?q={PAYLOAD}",
     ]  # fmt: skip
@@ -50,7 +50,7 @@ def test_payloads_are_inert_in_every_html_page(client, hostile_content):
 
 
 def test_payloads_survive_as_text_in_feeds_and_exports(client, hostile_content):
-    for url in ["/feed/", "/wiki/feed/", "/policy/feed/", "/search/feed/?q=alert"]:
+    for url in ["/feed/", "/library/feed/", "/policy/feed/", "/search/feed/?q=alert"]:
         ET.fromstring(client.get(url).content)  # well-formed: the payload is escaped
     exported = json.loads(b"".join(client.get("/policy/export.json").streaming_content))
     assert exported["entries"][0]["summary"] == PAYLOAD
@@ -107,7 +107,7 @@ def test_svg_and_fake_images_are_refused(editor_client, name, content, kind):
     assert "image" in response.context["adminform"].form.errors
 
 
-PUBLIC_PREFIXES = ["/", "/blog/", "/blog/tag/", "/wiki/", "/wiki/pages/", "/policy/",
+PUBLIC_PREFIXES = ["/", "/blog/", "/tags/", "/library/", "/library/guides/", "/policy/",
                    "/policy/states/", "/search/", "/tags/", "/feed/", "/sitemap.xml"]  # fmt: skip
 SAFE_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 

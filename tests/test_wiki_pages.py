@@ -71,13 +71,13 @@ def test_library_is_paginated_by_title_and_lists_published_resources_only(client
         ResourceFactory(title=f"Resource {n:02}")
     ResourceFactory(title="Draft resource", draft=True)
     ResourceFactory(title="Scheduled resource", scheduled=True)
-    first = client.get("/wiki/")
+    first = client.get("/library/")
     assert first.status_code == 200
     assert titles(first.context["resources"]) == [f"Resource {n:02}" for n in range(20)]
     content = first.content.decode()
     assert "22 resources" in content
     assert 'href="?page=2" rel="next"' in content
-    second = client.get("/wiki/?page=2")
+    second = client.get("/library/?page=2")
     assert titles(second.context["resources"]) == ["Resource 20", "Resource 21"]
     for response in (first, second):
         assert "Draft resource" not in response.content.decode()
@@ -86,9 +86,9 @@ def test_library_is_paginated_by_title_and_lists_published_resources_only(client
 
 def test_library_pagination_keeps_the_filters(client):
     ResourceFactory.create_batch(21, kind=Kind.BOOK)
-    content = client.get("/wiki/?kind=book").content.decode()
+    content = client.get("/library/?kind=book").content.decode()
     assert "?kind=book&amp;page=2" in content
-    assert len(client.get("/wiki/?kind=book&page=2").context["resources"]) == 1
+    assert len(client.get("/library/?kind=book&page=2").context["resources"]) == 1
 
 
 def test_library_card_shows_kind_year_publisher_topics_and_tags(client, tree):
@@ -97,17 +97,17 @@ def test_library_card_shows_kind_year_publisher_topics_and_tags(client, tree):
         title="Card resource", kind=Kind.VIDEO, year=2020, publisher="Open Press",
         summary="Worth watching.", topics=[rubrics], tags=["grading"],
     )  # fmt: skip
-    content = client.get("/wiki/").content.decode()
+    content = client.get("/library/").content.decode()
     assert '<p class="kicker">Video · 2020</p>' in content
-    assert '<a href="/wiki/resources/card-resource/">Card resource</a>' in content
+    assert '<a href="/library/resources/card-resource/">Card resource</a>' in content
     assert '<p class="meta">Open Press</p>' in content
     assert "Worth watching." in content
-    assert '<a href="/wiki/topics/rubrics/">Rubrics</a>' in content
-    assert '<a href="/wiki/?tag=grading">#grading</a>' in content
+    assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
+    assert '<a href="/library/?tag=grading">#grading</a>' in content
 
 
 def test_empty_library_says_so(client):
-    response = client.get("/wiki/")
+    response = client.get("/library/")
     assert response.status_code == 200
     assert "No resources match." in response.content.decode()
 
@@ -182,7 +182,7 @@ ALL_PUBLISHED = {"Mastery grading guide", "Rubric builder", "Credit flexibility"
     ],
 )
 def test_library_filters(client, library, query, expected):
-    response = client.get(f"/wiki/?{query}")
+    response = client.get(f"/library/?{query}")
     assert response.status_code == 200
     assert set(titles(response.context["resources"])) == expected
     assert "Hidden" not in response.content.decode()
@@ -204,7 +204,7 @@ def test_library_filters(client, library, query, expected):
     ],
 )
 def test_invalid_filter_values_give_an_empty_list(client, library, query):
-    response = client.get(f"/wiki/?{query}")
+    response = client.get(f"/library/?{query}")
     assert response.status_code == 200
     assert list(response.context["resources"]) == []
     assert response.context["facets"]["kind"] == []
@@ -213,7 +213,7 @@ def test_invalid_filter_values_give_an_empty_list(client, library, query):
 
 @pytest.mark.parametrize("query", ["q=", "q=+++", "kind=", "topic=", "year=", "unknown=1", "tag="])
 def test_empty_or_unknown_filters_leave_the_list_unfiltered(client, library, query):
-    response = client.get(f"/wiki/?{query}")
+    response = client.get(f"/library/?{query}")
     assert response.status_code == 200
     assert set(titles(response.context["resources"])) == ALL_PUBLISHED
 
@@ -246,19 +246,19 @@ def test_empty_or_unknown_filters_leave_the_list_unfiltered(client, library, que
     ],
 )
 def test_hostile_library_queries_never_cause_a_server_error(client, library, query):
-    response = client.get(f"/wiki/?{query}")
+    response = client.get(f"/library/?{query}")
     assert response.status_code in (200, 400, 404)
 
 
 def test_text_search_treats_like_wildcards_literally(client):
     ResourceFactory(title="100% mastery")
     ResourceFactory(title="1000 mastery tasks")
-    response = client.get("/wiki/?q=100%25")
+    response = client.get("/library/?q=100%25")
     assert titles(response.context["resources"]) == ["100% mastery"]
 
 
 def test_facets_count_the_unfiltered_library(client, library):
-    facets = client.get("/wiki/").context["facets"]
+    facets = client.get("/library/").context["facets"]
     assert facets["kind"] == [("book", "Book", 1), ("report", "Report", 2), ("tool", "Tool", 1)]
     assert facets["year"] == [(2023, 1), (2021, 2), (2019, 1)]
     assert facets["publisher"] == [
@@ -274,7 +274,7 @@ def test_facets_count_the_unfiltered_library(client, library):
 
 
 def test_facets_follow_the_current_filter(client, library):
-    response = client.get("/wiki/?kind=report")
+    response = client.get("/library/?kind=report")
     facets = response.context["facets"]
     assert facets["kind"] == [("report", "Report", 2)]
     assert facets["year"] == [(2021, 2)]
@@ -290,7 +290,7 @@ def test_facets_follow_the_current_filter(client, library):
 
 
 def test_facets_follow_a_topic_and_tag_filter(client, library):
-    facets = client.get("/wiki/?topic=assessment&tag=grading").context["facets"]
+    facets = client.get("/library/?topic=assessment&tag=grading").context["facets"]
     assert facets["kind"] == [("report", "Report", 1), ("tool", "Tool", 1)]
     assert facets["year"] == [(2023, 1), (2021, 1)]
     assert {topic.name: topic.n for topic in facets["topic"]} == {"Assessment": 1, "Rubrics": 1}
@@ -298,7 +298,7 @@ def test_facets_follow_a_topic_and_tag_filter(client, library):
 
 def test_facet_links_drop_the_page_number(client):
     ResourceFactory.create_batch(21, year=2020)
-    content = client.get("/wiki/?page=2").content.decode()
+    content = client.get("/library/?page=2").content.decode()
     assert '<a href="?year=2020">2020</a> <span class="count">21</span>' in content
 
 
@@ -312,7 +312,7 @@ def test_resource_detail_shows_its_fields(client, tree):
         authors="Ana Ruiz,  Ben Cole, ", url="https://example.org/guide.pdf",
         summary="First paragraph.\n\nSecond paragraph.", topics=[rubrics], tags=["grading"],
     )  # fmt: skip
-    response = client.get("/wiki/resources/a-field-guide/")
+    response = client.get("/library/resources/a-field-guide/")
     assert response.status_code == 200
     assert response.context["resource"] == resource
     content = response.content.decode()
@@ -325,8 +325,8 @@ def test_resource_detail_shows_its_fields(client, tree):
         in content
     )
     assert "<p>First paragraph.</p>\n\n<p>Second paragraph.</p>" in content
-    assert '<a href="/wiki/topics/rubrics/">Rubrics</a>' in content
-    assert '<a href="/wiki/?tag=grading">#grading</a>' in content
+    assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
+    assert '<a href="/library/?tag=grading">#grading</a>' in content
     assert "<title>A field guide · " in content
     assert "Preview:" not in content
     assert "did not work" not in content
@@ -334,7 +334,7 @@ def test_resource_detail_shows_its_fields(client, tree):
 
 def test_resource_without_optional_fields(client):
     ResourceFactory(title="Bare", kind=Kind.WEBSITE, year=None, publisher="", authors="")
-    content = client.get("/wiki/resources/bare/").content.decode()
+    content = client.get("/library/resources/bare/").content.decode()
     assert '<p class="kicker">Website</p>' in content
     assert "<dt>Publisher</dt>" not in content and "<dt>By</dt>" not in content
     assert 'aria-labelledby="related-title"' not in content
@@ -506,18 +506,18 @@ def test_unpublished_resources_never_appear_anywhere(client, tree, trait):
 
     assert client.get(hidden.get_absolute_url()).status_code == 404
     urls = [
-        "/wiki/",
-        "/wiki/?kind=video",
-        "/wiki/?year=1999",
-        "/wiki/?publisher=hidden+press",
-        "/wiki/?tag=secret",
-        "/wiki/?q=hidden",
-        "/wiki/?topic=assessment",
-        "/wiki/topics/assessment/",
-        "/wiki/topics/rubrics/",
+        "/library/",
+        "/library/?kind=video",
+        "/library/?year=1999",
+        "/library/?publisher=hidden+press",
+        "/library/?tag=secret",
+        "/library/?q=hidden",
+        "/library/?topic=assessment",
+        "/library/topics/assessment/",
+        "/library/topics/rubrics/",
         visible.get_absolute_url(),
-        "/wiki/feed/",
-        "/wiki/feed/atom/",
+        "/library/feed/",
+        "/library/feed/atom/",
         "/sitemap-resources.xml",
     ]
     for url in urls:
@@ -527,13 +527,13 @@ def test_unpublished_resources_never_appear_anywhere(client, tree, trait):
         assert "Hidden resource" not in content, url
         assert hidden.get_absolute_url() not in content, url
 
-    library = client.get("/wiki/").context
+    library = client.get("/library/").context
     assert library["facets"]["kind"] == [("report", "Report", 1)]
     assert library["facets"]["year"] == []
     assert library["facets"]["publisher"] == []
     assert {topic.name: topic.n for topic in library["facets"]["topic"]} == {"Rubrics": 1}
     for query in ("kind=video", "year=1999", "publisher=hidden+press", "tag=secret"):
-        response = client.get(f"/wiki/?{query}")
+        response = client.get(f"/library/?{query}")
         assert list(response.context["resources"]) == [], query
         assert response.context["facets"]["kind"] == [], query
     assert list(client.get(visible.get_absolute_url()).context["related"]) == []
@@ -547,13 +547,13 @@ def test_unpublished_pages_never_appear_anywhere(client, tree, trait):
     )
     visible = PageFactory(title="Visible page", topics=[rubrics])
     assert client.get(hidden.get_absolute_url()).status_code == 404
-    assert client.get(f"/wiki/pages/{hidden.slug}/history/").status_code == 404
+    assert client.get(f"/library/guides/{hidden.slug}/history/").status_code == 404
     for url in [
-        "/wiki/pages/",
+        "/library/guides/",
         visible.get_absolute_url(),
-        "/wiki/topics/rubrics/",
-        "/wiki/topics/assessment/",
-        "/sitemap-wiki-pages.xml",
+        "/library/topics/rubrics/",
+        "/library/topics/assessment/",
+        "/sitemap-guides.xml",
     ]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -568,7 +568,7 @@ def test_unpublishing_hides_a_resource_again(client):
     resource.status = Status.DRAFT
     resource.save()
     assert client.get(resource.get_absolute_url()).status_code == 404
-    assert list(client.get("/wiki/").context["resources"]) == []
+    assert list(client.get("/library/").context["resources"]) == []
 
 
 # Staff preview ----------------------------------------------------------------------------
@@ -599,7 +599,7 @@ def test_editor_previews_an_unpublished_page_never_cached(editor_client, trait, 
     assert response.status_code == 200
     content = response.content.decode()
     assert f"Preview: this page is <strong>{state}</strong>." in content
-    assert '<a class="wiki-link" href="/wiki/pages/target-page/">Target page</a>' in content
+    assert '<a class="wiki-link" href="/library/guides/target-page/">Target page</a>' in content
     assert "no-store" in response["Cache-Control"]
 
 
@@ -636,11 +636,11 @@ def test_staff_without_wiki_permissions_cannot_preview(client):
 @pytest.mark.parametrize(
     "url",
     [
-        "/wiki/resources/no-such-resource/",
-        "/wiki/pages/no-such-page/",
-        "/wiki/pages/no-such-page/history/",
-        "/wiki/pages/no-such-page/compare/?from=1&to=2",
-        "/wiki/topics/no-such-topic/",
+        "/library/resources/no-such-resource/",
+        "/library/guides/no-such-page/",
+        "/library/guides/no-such-page/history/",
+        "/library/guides/no-such-page/compare/?from=1&to=2",
+        "/library/topics/no-such-topic/",
     ],
 )
 def test_unknown_slugs_are_404(client, url):
@@ -654,7 +654,7 @@ def test_page_list_shows_published_pages_by_title(client):
     PageFactory(title="Zone of proximal development")
     PageFactory(title="Agency", body="Students steer **their** learning.")
     PageFactory(title="Draft page", draft=True)
-    response = client.get("/wiki/pages/")
+    response = client.get("/library/guides/")
     assert titles(response.context["pages"]) == ["Agency", "Zone of proximal development"]
     assert "Students steer their learning." in response.content.decode()
 
@@ -716,9 +716,9 @@ def test_wiki_links_point_at_the_page_whatever_the_case(client):
         "and [[ Mastery_grading ]]."
     )
     body = wiki_body(client.get(page.get_absolute_url()))
-    assert '<a class="wiki-link" href="/wiki/pages/mastery-grading/">mastery GRADING</a>' in body
-    assert '<a class="wiki-link" href="/wiki/pages/mastery-grading/">how grading works</a>' in body
-    assert '<a class="wiki-link" href="/wiki/pages/mastery-grading/">Mastery_grading</a>' in body
+    assert '<a class="wiki-link" href="/library/guides/mastery-grading/">mastery GRADING</a>' in body
+    assert '<a class="wiki-link" href="/library/guides/mastery-grading/">how grading works</a>' in body
+    assert '<a class="wiki-link" href="/library/guides/mastery-grading/">Mastery_grading</a>' in body
     assert "missing" not in body and "data-wiki-key" not in body
 
 
@@ -726,8 +726,8 @@ def test_wiki_links_work_inside_markdown(client):
     PageFactory(title="Agency")
     page = PageFactory(body="* **[[Agency]]** matters\n* _[[Agency|choice]]_ too")
     body = wiki_body(client.get(page.get_absolute_url()))
-    assert '<strong><a class="wiki-link" href="/wiki/pages/agency/">Agency</a></strong>' in body
-    assert '<em><a class="wiki-link" href="/wiki/pages/agency/">choice</a></em>' in body
+    assert '<strong><a class="wiki-link" href="/library/guides/agency/">Agency</a></strong>' in body
+    assert '<em><a class="wiki-link" href="/library/guides/agency/">choice</a></em>' in body
 
 
 def test_text_like_the_internal_link_placeholder_stays_text(client):
@@ -747,21 +747,21 @@ def test_links_to_missing_or_unpublished_pages_are_red(client, trait):
     body = wiki_body(client.get(page.get_absolute_url()))
     assert (
         '<a class="wiki-link missing" data-wiki-key="unwritten idea" '
-        'href="/wiki/pages/missing/?title=Unwritten+idea">Unwritten idea</a>' in body
+        'href="/library/guides/missing/?title=Unwritten+idea">Unwritten idea</a>' in body
     )
-    assert 'href="/wiki/pages/missing/?title=Unwritten+idea">the idea</a>' in body
-    assert "/wiki/pages/unwritten-idea/" not in body
+    assert 'href="/library/guides/missing/?title=Unwritten+idea">the idea</a>' in body
+    assert "/library/guides/unwritten-idea/" not in body
 
 
 def test_red_link_address_is_escaped(client):
     page = PageFactory(body='[[Q&A: "grades" & more]]')
     body = wiki_body(client.get(page.get_absolute_url()))
     assert (
-        'href="/wiki/pages/missing/?title=Q%26A%3A+%22grades%22+%26+more">'
+        'href="/library/guides/missing/?title=Q%26A%3A+%22grades%22+%26+more">'
         "Q&amp;A: &quot;grades&quot; &amp; more</a>" in body
     )
-    response = client.get("/wiki/pages/missing/?title=Q%26A%3A+%22grades%22+%26+more")
-    assert "“Q&amp;A: &quot;grades&quot; &amp; more” has no page yet" in response.content.decode()
+    response = client.get("/library/guides/missing/?title=Q%26A%3A+%22grades%22+%26+more")
+    assert "“Q&amp;A: &quot;grades&quot; &amp; more” has no guide yet" in response.content.decode()
 
 
 def test_creating_the_missing_page_turns_the_link_blue(client):
@@ -769,7 +769,7 @@ def test_creating_the_missing_page_turns_the_link_blue(client):
     assert 'class="wiki-link missing"' in wiki_body(client.get(page.get_absolute_url()))
     PageFactory(title="Unwritten Idea")  # the linking page is not saved again
     body = wiki_body(client.get(page.get_absolute_url()))
-    assert '<a class="wiki-link" href="/wiki/pages/unwritten-idea/">Unwritten idea</a>' in body
+    assert '<a class="wiki-link" href="/library/guides/unwritten-idea/">Unwritten idea</a>' in body
     assert "missing" not in body
 
 
@@ -780,7 +780,7 @@ def test_publishing_a_draft_target_turns_the_link_blue(client):
     target.status = Status.PUBLISHED
     target.save()
     body = wiki_body(client.get(page.get_absolute_url()))
-    assert 'href="/wiki/pages/unwritten-idea/"' in body and "missing" not in body
+    assert 'href="/library/guides/unwritten-idea/"' in body and "missing" not in body
 
 
 def test_renaming_the_target_turns_the_link_red(client):
@@ -802,7 +802,7 @@ def test_what_links_here_lists_published_linking_pages(client):
     assert titles(response.context["linked_from"]) == ["Alpha links", "Beta links"]
     content = response.content.decode()
     section = content[content.index('<h2 id="links-here">') :]
-    assert '<a href="/wiki/pages/alpha-links/">Alpha links</a>' in section
+    assert '<a href="/library/guides/alpha-links/">Alpha links</a>' in section
     assert "Draft links" not in content and "Scheduled links" not in content
     assert "Does not link" not in section
 
@@ -822,9 +822,9 @@ def test_page_shows_topics_tags_and_history_link(client, tree):
     _, rubrics, _ = tree
     page = PageFactory(title="Tagged page", topics=[rubrics], tags=["grading"])
     content = client.get(page.get_absolute_url()).content.decode()
-    assert '<a href="/wiki/topics/rubrics/">Rubrics</a>' in content
+    assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
     assert "<li>#grading</li>" in content
-    assert '<a href="/wiki/pages/tagged-page/history/">History</a>' in content
+    assert '<a href="/library/guides/tagged-page/history/">History</a>' in content
 
 
 # Missing pages ----------------------------------------------------------------------------
@@ -833,22 +833,22 @@ def test_page_shows_topics_tags_and_history_link(client, tree):
 @pytest.mark.parametrize("who", ["client", "reader_client"])
 def test_missing_page_is_a_friendly_404_for_readers(request, who):
     client = request.getfixturevalue(who)
-    response = client.get("/wiki/pages/missing/?title=Unwritten+idea")
+    response = client.get("/library/guides/missing/?title=Unwritten+idea")
     assert response.status_code == 404
     content = response.content.decode()
-    assert "“Unwritten idea” has no page yet" in content
+    assert "“Unwritten idea” has no guide yet" in content
     assert "nobody has written this one yet" in content
-    assert '<a href="/wiki/pages/">Browse the wiki pages</a>' in content
+    assert '<a href="/library/guides/">Browse the wiki pages</a>' in content
 
 
 def test_missing_page_without_a_title(client):
-    response = client.get("/wiki/pages/missing/")
+    response = client.get("/library/guides/missing/")
     assert response.status_code == 404
-    assert "<h1>No page yet</h1>" in response.content.decode()
+    assert "<h1>No guide yet</h1>" in response.content.decode()
 
 
 def test_missing_page_escapes_the_title(client):
-    response = client.get("/wiki/pages/missing/?title=%3Cscript%3Ealert(1)%3C/script%3E")
+    response = client.get("/library/guides/missing/?title=%3Cscript%3Ealert(1)%3C/script%3E")
     assert response.status_code == 404
     content = response.content.decode()
     assert "<script>alert(1)" not in content
@@ -858,7 +858,7 @@ def test_missing_page_escapes_the_title(client):
 @pytest.mark.parametrize("who", ["editor_client", "superuser_client"])
 def test_missing_page_sends_staff_to_the_add_form(request, who):
     client = request.getfixturevalue(who)
-    response = client.get("/wiki/pages/missing/?title=Unwritten+idea")
+    response = client.get("/library/guides/missing/?title=Unwritten+idea")
     assert response.status_code == 302
     assert response["Location"] == "/admin/wiki/page/add/?title=Unwritten+idea"
     form = client.get(response["Location"])
@@ -868,7 +868,7 @@ def test_missing_page_sends_staff_to_the_add_form(request, who):
 
 def test_missing_page_for_staff_without_add_permission_is_404(client):
     client.force_login(UserFactory(username="staffer", is_staff=True))
-    assert client.get("/wiki/pages/missing/?title=Unwritten+idea").status_code == 404
+    assert client.get("/library/guides/missing/?title=Unwritten+idea").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["client", "editor_client"])
@@ -876,20 +876,20 @@ def test_missing_page_for_staff_without_add_permission_is_404(client):
 def test_missing_page_redirects_to_the_page_once_it_exists(request, who, title):
     client = request.getfixturevalue(who)
     PageFactory(title="Mastery grading")
-    response = client.get(f"/wiki/pages/missing/?title={title}")
+    response = client.get(f"/library/guides/missing/?title={title}")
     assert response.status_code == 302
-    assert response["Location"] == "/wiki/pages/mastery-grading/"
+    assert response["Location"] == "/library/guides/mastery-grading/"
 
 
 def test_missing_page_for_an_unpublished_page_is_404_for_readers(client):
     PageFactory(title="Unwritten idea", draft=True)
-    assert client.get("/wiki/pages/missing/?title=Unwritten+idea").status_code == 404
+    assert client.get("/library/guides/missing/?title=Unwritten+idea").status_code == 404
 
 
 @pytest.mark.parametrize("trait", ["draft", "scheduled"])
 def test_missing_page_sends_staff_to_an_unpublished_page_not_to_a_duplicate(editor_client, trait):
     page = PageFactory(title="Unwritten idea", **{trait: True})
-    response = editor_client.get("/wiki/pages/missing/?title=unwritten+IDEA")
+    response = editor_client.get("/library/guides/missing/?title=unwritten+IDEA")
     assert response.status_code == 302
     assert response["Location"] == page.get_absolute_url()
     preview = editor_client.get(response["Location"])
@@ -942,7 +942,7 @@ def history(editor):
 
 def test_history_lists_versions_newest_first(client, history):
     page, versions = history
-    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    response = client.get(f"/library/guides/{page.slug}/history/")
     assert response.status_code == 200
     assert list(response.context["versions"]) == versions[::-1]
     content = response.content.decode()
@@ -952,13 +952,13 @@ def test_history_lists_versions_newest_first(client, history):
     assert "Jo March" not in content and "Fixed line two" not in content
     assert f'name="to" value="{versions[2].pk}"' in content
     assert f'name="from" value="{versions[1].pk}"' in content
-    assert f'action="/wiki/pages/{page.slug}/compare/"' in content
+    assert f'action="/library/guides/{page.slug}/compare/"' in content
     assert "Compare selected versions" in content
 
 
 def test_history_of_a_page_saved_without_revisions(client):
     page = PageFactory()
-    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    response = client.get(f"/library/guides/{page.slug}/history/")
     assert response.status_code == 200
     assert "No published versions yet." in response.content.decode()
 
@@ -966,7 +966,7 @@ def test_history_of_a_page_saved_without_revisions(client):
 def test_history_with_a_single_version_offers_no_comparison(client, editor):
     page = PageFactory.build(title="Once")
     only = save_version(page, editor, "Only save")
-    content = client.get(f"/wiki/pages/{page.slug}/history/").content.decode()
+    content = client.get(f"/library/guides/{page.slug}/history/").content.decode()
     assert f'value="{only.pk}"' in content and "Compare selected versions" not in content
 
 
@@ -974,13 +974,13 @@ def test_history_lists_versions_saved_without_an_editor(client):
     page = PageFactory.build(title="Imported")
     with reversion.create_revision():
         page.save()
-    response = client.get(f"/wiki/pages/{page.slug}/history/")
+    response = client.get(f"/library/guides/{page.slug}/history/")
     assert list(response.context["versions"]) == list(Version.objects.get_for_object(page))
 
 
 def test_compare_shows_removed_and_added_lines(client, history):
     page, (first, second, _) = history
-    response = client.get(f"/wiki/pages/{page.slug}/compare/?from={first.pk}&to={second.pk}")
+    response = client.get(f"/library/guides/{page.slug}/compare/?from={first.pk}&to={second.pk}")
     assert response.status_code == 200
     content = response.content.decode()
     assert '<tr class="diff-removed">' in content and '<tr class="diff-added">' in content
@@ -996,7 +996,7 @@ def test_compare_shows_removed_and_added_lines(client, history):
 
 def test_compare_orders_the_versions_oldest_first(client, history):
     page, (first, _, third) = history
-    response = client.get(f"/wiki/pages/{page.slug}/compare/?from={third.pk}&to={first.pk}")
+    response = client.get(f"/library/guides/{page.slug}/compare/?from={third.pk}&to={first.pk}")
     assert (response.context["old"], response.context["new"]) == (first, third)
     content = response.content.decode()
     assert "<td>Removed: Rubrics</td>" in content
@@ -1006,7 +1006,7 @@ def test_compare_orders_the_versions_oldest_first(client, history):
 
 def test_compare_a_version_with_itself(client, history):
     page, (first, _, _) = history
-    response = client.get(f"/wiki/pages/{page.slug}/compare/?from={first.pk}&to={first.pk}")
+    response = client.get(f"/library/guides/{page.slug}/compare/?from={first.pk}&to={first.pk}")
     assert response.status_code == 200
     assert "These two versions are the same." in response.content.decode()
 
@@ -1036,7 +1036,7 @@ def test_compare_with_bad_or_foreign_versions_is_404(client, editor, history, qu
     with reversion.create_revision():
         resource = ResourceFactory()
     foreign_object = Version.objects.get_for_object(resource).get()
-    url = f"/wiki/pages/{page.slug}/compare/?" + query.format(
+    url = f"/library/guides/{page.slug}/compare/?" + query.format(
         first=first.pk, foreign=foreign.pk, foreign_object=foreign_object.pk
     )
     assert client.get(url).status_code == 404
@@ -1046,8 +1046,8 @@ def test_history_and_compare_of_an_unpublished_page_are_404(client, history):
     page, (first, second, _) = history
     page.status = Status.DRAFT
     page.save()
-    assert client.get(f"/wiki/pages/{page.slug}/history/").status_code == 404
-    compare = f"/wiki/pages/{page.slug}/compare/?from={first.pk}&to={second.pk}"
+    assert client.get(f"/library/guides/{page.slug}/history/").status_code == 404
+    compare = f"/library/guides/{page.slug}/compare/?from={first.pk}&to={second.pk}"
     assert client.get(compare).status_code == 404
 
 
@@ -1058,7 +1058,7 @@ def test_topic_list_is_a_tree(client, tree):
     assessment, _, _ = tree
     TopicFactory(name="Performance tasks", parent=assessment)
     TopicFactory(name="Higher education", position=3)
-    response = client.get("/wiki/topics/")
+    response = client.get("/library/topics/")
     assert [(topic.name, depth) for topic, depth in response.context["tree"]] == [
         ("Assessment", 0),
         ("Performance tasks", 1),
@@ -1067,12 +1067,12 @@ def test_topic_list_is_a_tree(client, tree):
         ("Higher education", 0),
     ]
     content = response.content.decode()
-    assert 'class="depth-1"><a href="/wiki/topics/rubrics/">Rubrics</a>' in content
-    assert 'class="depth-0"><a href="/wiki/topics/assessment/">Assessment</a>' in content
+    assert 'class="depth-1"><a href="/library/topics/rubrics/">Rubrics</a>' in content
+    assert 'class="depth-0"><a href="/library/topics/assessment/">Assessment</a>' in content
 
 
 def test_empty_topic_list(client):
-    assert "No topics yet." in client.get("/wiki/topics/").content.decode()
+    assert "No topics yet." in client.get("/library/topics/").content.decode()
 
 
 def test_topic_page_lists_resources_and_pages_in_it_and_its_subtopics(client, tree):
@@ -1087,18 +1087,18 @@ def test_topic_page_lists_resources_and_pages_in_it_and_its_subtopics(client, tr
     PageFactory(title="Policy page", topics=[policy])
     PageFactory(title="Scheduled rubric page", topics=[rubrics], scheduled=True)
 
-    response = client.get("/wiki/topics/assessment/")
+    response = client.get("/library/topics/assessment/")
     assert titles(response.context["resources"]) == ["Assessment report", "In both", "Rubric tool"]
     assert titles(response.context["pages"]) == ["Assessment page", "Rubric page"]
     assert list(response.context["subtopics"]) == [rubrics]
     content = response.content.decode()
-    assert '<a href="/wiki/topics/rubrics/">Rubrics</a>' in content
+    assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
     assert "Policy report" not in content and "Draft rubric" not in content
 
-    sub = client.get("/wiki/topics/rubrics/")
+    sub = client.get("/library/topics/rubrics/")
     assert titles(sub.context["resources"]) == ["In both", "Rubric tool"]
     assert titles(sub.context["pages"]) == ["Assessment page", "Rubric page"]
-    assert '<a href="/wiki/topics/assessment/">Assessment</a> › Topic' in sub.content.decode()
+    assert '<a href="/library/topics/assessment/">Assessment</a> › Topic' in sub.content.decode()
 
 
 def test_topic_three_levels_deep(client, tree):
@@ -1106,14 +1106,14 @@ def test_topic_three_levels_deep(client, tree):
     deep = TopicFactory(name="Holistic rubrics", parent=rubrics)
     ResourceFactory(title="Deep resource", topics=[deep])
     PageFactory(title="Deep page", topics=[deep])
-    response = client.get("/wiki/topics/assessment/")
+    response = client.get("/library/topics/assessment/")
     assert titles(response.context["resources"]) == ["Deep resource"]
     assert titles(response.context["pages"]) == ["Deep page"]
-    assert titles(client.get("/wiki/?topic=assessment").context["resources"]) == ["Deep resource"]
+    assert titles(client.get("/library/?topic=assessment").context["resources"]) == ["Deep resource"]
 
 
 def test_empty_topic_says_so(client, tree):
-    response = client.get("/wiki/topics/policy/")
+    response = client.get("/library/topics/policy/")
     assert response.status_code == 200
     assert "No resources under this topic yet." in response.content.decode()
 
@@ -1129,16 +1129,16 @@ def test_rss_feed_lists_published_resources_newest_first(client):
     ResourceFactory(title="Newer", publish_at=at(2021, 1, 1))
     ResourceFactory(title="Draft", draft=True)
     ResourceFactory(title="Scheduled", scheduled=True)
-    response = client.get("/wiki/feed/")
+    response = client.get("/library/feed/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/rss+xml")
     channel = ET.fromstring(response.content).find("channel")
     assert channel.findtext("title") == "CompetencyWorks: new in the resource library"
-    assert channel.findtext("link") == "http://testserver/wiki/"
+    assert channel.findtext("link") == "http://testserver/library/"
     items = channel.findall("item")
     assert [item.findtext("title") for item in items] == ["Newer (Report)", "Older (Book)"]
     older = items[1]
-    assert older.findtext("link") == "http://testserver/wiki/resources/older/"
+    assert older.findtext("link") == "http://testserver/library/resources/older/"
     assert older.findtext("description") == "Old summary."
     assert sorted(category.text for category in older.findall("category")) == [
         "equity",
@@ -1151,7 +1151,7 @@ def test_atom_feed_lists_published_resources(client):
     ResourceFactory(title="Published", publish_at=at(2021, 1, 1))
     ResourceFactory(title="Draft", draft=True)
     ResourceFactory(title="Scheduled", scheduled=True)
-    response = client.get("/wiki/feed/atom/")
+    response = client.get("/library/feed/atom/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
     feed = ET.fromstring(response.content)
@@ -1160,18 +1160,18 @@ def test_atom_feed_lists_published_resources(client):
     entries = feed.findall(f"{ATOM}entry")
     assert [entry.findtext(f"{ATOM}title") for entry in entries] == ["Published (Report)"]
     link = entries[0].find(f"{ATOM}link").get("href")
-    assert link == "http://testserver/wiki/resources/published/"
+    assert link == "http://testserver/library/resources/published/"
 
 
 def test_feed_holds_the_twenty_newest(client):
     ResourceFactory.create_batch(25)
-    items = ET.fromstring(client.get("/wiki/feed/").content).findall("channel/item")
+    items = ET.fromstring(client.get("/library/feed/").content).findall("channel/item")
     assert len(items) == 20
 
 
 def test_wiki_pages_advertise_the_feed(client):
-    content = client.get("/wiki/").content.decode()
-    assert 'type="application/rss+xml" title="New resources (RSS)" href="/wiki/feed/"' in content
+    content = client.get("/library/").content.decode()
+    assert 'type="application/rss+xml" title="New resources (RSS)" href="/library/feed/"' in content
 
 
 def sitemap_locations(client, url):
@@ -1189,21 +1189,21 @@ def test_sitemap_sections_list_only_published_items(client, tree):
     PageFactory(title="Draft page", draft=True)
     PageFactory(title="Scheduled page", scheduled=True)
     assert sitemap_locations(client, "/sitemap-resources.xml") == [
-        "http://testserver/wiki/resources/public-resource/"
+        "http://testserver/library/resources/public-resource/"
     ]
-    assert sitemap_locations(client, "/sitemap-wiki-pages.xml") == [
-        "http://testserver/wiki/pages/public-page/"
+    assert sitemap_locations(client, "/sitemap-guides.xml") == [
+        "http://testserver/library/guides/public-page/"
     ]
     assert sorted(sitemap_locations(client, "/sitemap-topics.xml")) == [
-        "http://testserver/wiki/topics/assessment/",
-        "http://testserver/wiki/topics/policy/",
-        "http://testserver/wiki/topics/rubrics/",
+        "http://testserver/library/topics/assessment/",
+        "http://testserver/library/topics/policy/",
+        "http://testserver/library/topics/rubrics/",
     ]
     index = sitemap_locations(client, "/sitemap.xml")
-    for section in ("resources", "wiki-pages", "topics"):
+    for section in ("resources", "guides", "topics"):
         assert f"http://testserver/sitemap-{section}.xml" in index
     static = sitemap_locations(client, "/sitemap-pages.xml")
-    for url in ("/wiki/", "/wiki/pages/", "/wiki/topics/"):
+    for url in ("/library/", "/library/guides/", "/library/topics/"):
         assert f"http://testserver{url}" in static
 
 
@@ -1254,22 +1254,22 @@ def make_wiki(count, editor):
 
 
 WIKI_PAGES = [
-    "/wiki/",
-    "/wiki/?kind=report&tag=x",
-    "/wiki/?topic=assessment&tag=x&tag=tag-1&match=any&year=2001",
-    "/wiki/?q=resource&publisher=publisher+1&page=1",
+    "/library/",
+    "/library/?kind=report&tag=x",
+    "/library/?topic=assessment&tag=x&tag=tag-1&match=any&year=2001",
+    "/library/?q=resource&publisher=publisher+1&page=1",
     "{resource}",
     "{page}",
     "{history}",
     "{compare}",
-    "/wiki/pages/",
-    "/wiki/topics/",
-    "/wiki/topics/assessment/",
-    "/wiki/topics/rubrics/",
-    "/wiki/feed/",
-    "/wiki/feed/atom/",
+    "/library/guides/",
+    "/library/topics/",
+    "/library/topics/assessment/",
+    "/library/topics/rubrics/",
+    "/library/feed/",
+    "/library/feed/atom/",
     "/sitemap-resources.xml",
-    "/sitemap-wiki-pages.xml",
+    "/sitemap-guides.xml",
     "/sitemap-topics.xml",
 ]
 
@@ -1279,8 +1279,8 @@ def wiki_queries_for(client, page, featured, hub):
     url = page.format(
         resource=featured.get_absolute_url(),
         page=hub.get_absolute_url(),
-        history=f"/wiki/pages/{hub.slug}/history/",
-        compare=f"/wiki/pages/{hub.slug}/compare/?from={versions.last().pk}&to={versions[0].pk}",
+        history=f"/library/guides/{hub.slug}/history/",
+        compare=f"/library/guides/{hub.slug}/compare/?from={versions.last().pk}&to={versions[0].pk}",
     )
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -1298,15 +1298,15 @@ def test_wiki_query_count_is_fixed_and_small(client, editor, page):
 
 def test_query_count_fixture_really_fills_the_pages(client, editor):
     featured, hub = make_wiki(40, editor)
-    assert len(client.get("/wiki/").context["resources"]) == 20
-    assert len(client.get("/wiki/?kind=report&tag=x").context["resources"]) == 20
+    assert len(client.get("/library/").context["resources"]) == 20
+    assert len(client.get("/library/?kind=report&tag=x").context["resources"]) == 20
     detail = client.get(featured.get_absolute_url()).context
     assert len(detail["related"]) == 4 and len(detail["citing_posts"]) == 5
     page = client.get(hub.get_absolute_url())
     assert len(page.context["linked_from"]) == 40
     assert page.context["body"].count('class="wiki-link"') == 40
     assert page.context["body"].count('class="wiki-link missing"') == 1
-    assert len(client.get(f"/wiki/pages/{hub.slug}/history/").context["versions"]) == 40
-    topic = client.get("/wiki/topics/assessment/").context
+    assert len(client.get(f"/library/guides/{hub.slug}/history/").context["versions"]) == 40
+    topic = client.get("/library/topics/assessment/").context
     assert len(topic["resources"]) == 41 and len(topic["pages"]) == 41
-    assert len(ET.fromstring(client.get("/wiki/feed/").content).findall("channel/item")) == 20
+    assert len(ET.fromstring(client.get("/library/feed/").content).findall("channel/item")) == 20

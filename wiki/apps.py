@@ -3,7 +3,7 @@ from django.apps import AppConfig
 
 class WikiConfig(AppConfig):
     name = "wiki"
-    verbose_name = "Resource wiki"
+    verbose_name = "Library"
 
     def ready(self):
         from competencyworks import search

@@ -1,4 +1,4 @@
-"""Wiki page bodies: Markdown rendered once on save, sanitised, with [[Page title]] links.
+"""Guide bodies: Markdown rendered once on save, sanitised, with [[Page title]] links.
 
 Links are stored as placeholders carrying the target's key; a page view resolves them
 in one query, so a link turns from red to blue as soon as its target is published.
@@ -10,6 +10,7 @@ import secrets
 from urllib.parse import urlencode
 
 import markdown
+from django.urls import reverse
 
 from competencyworks.html import sanitise
 
@@ -34,7 +35,7 @@ def render(source):
         key = title_key(target)
         keys.append(key)
         token = f"WIKILINK{nonce}N{len(tokens)}X"
-        missing_url = html.escape("/wiki/pages/missing/?" + urlencode({"title": target}))
+        missing_url = html.escape(f"{reverse('wiki:missing-page')}?{urlencode({'title': target})}")
         tokens[token] = (
             f'<a class="wiki-link" data-wiki-key="{html.escape(key, quote=True)}" '
             f'href="{missing_url}">{html.escape(label)}</a>'

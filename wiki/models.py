@@ -168,7 +168,8 @@ class PageQuerySet(PublishedQuerySet):
 
 @reversion.register(exclude=["body_html", "summary"])
 class Page(Publishable):
-    """An explanatory wiki page, written in Markdown, linking others with [[Page title]]."""
+    """A guide: a short explanatory page of the library, written in Markdown, linking other
+    guides with [[Page title]] as a wiki does."""
 
     title = models.CharField(max_length=200)
     title_key = models.CharField(max_length=200, unique=True, editable=False)
@@ -180,11 +181,15 @@ class Page(Publishable):
     summary = models.TextField(editable=False, blank=True)
     topics = models.ManyToManyField(Topic, blank=True, related_name="pages")
     tags = TaggableManager(blank=True, manager=SetBasedTagManager)
+    # History keeps no tags of its own (django-reversion skips taggit's relation), so each
+    # version carries their names; None in versions saved before there was this field.
+    tag_names = models.JSONField(null=True, blank=True, editable=False)
 
     objects = PageQuerySet.as_manager()
 
     class Meta:
         ordering = ["title"]
+        verbose_name = "guide"
         indexes = [models.Index(fields=["status", "publish_at"], name="wiki_page_public_idx")]
 
     def __str__(self):
@@ -208,6 +213,15 @@ class Page(Publishable):
         PageLink.objects.bulk_create(
             [PageLink(source=self, target_key=key) for key in keys], ignore_conflicts=True
         )
+
+    def record_tags(self):
+        """Store the tags just set, in the record and in the revision being saved, if any."""
+        names = sorted(self.tags.names(), key=str.casefold)
+        if names != self.tag_names:
+            self.tag_names = names
+            Page.objects.filter(pk=self.pk).update(tag_names=names)
+            if reversion.is_active():
+                reversion.add_to_revision(self)
 
     def get_absolute_url(self):
         return reverse("wiki:page", args=[self.slug])

@@ -1,7 +1,8 @@
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
+from django.views import View
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
@@ -9,12 +10,28 @@ from blog.models import Post
 from competencyworks import revisions
 from competencyworks.feeds import AtomMixin, Feed
 from competencyworks.views import PreviewMixin
-from wiki import markup
+from wiki import diff, markup
 from wiki.filters import ResourceFilter, facets
 from wiki.models import Page, Resource, Topic, descendant_ids, topic_tree
 
 RESOURCES_PER_PAGE = 20
 HISTORY_VERSIONS = 50
+PUBLIC_FIELDS = ["title", "body", "tag_names"]  # what readers see of each version
+
+
+class OldLibraryAddressView(View):
+    """The library and its guides used to live at /wiki/ and /wiki/pages/: old links lead on."""
+
+    def get(self, request, rest):
+        if rest == "pages" or rest.startswith("pages/"):
+            rest = "guides" + rest.removeprefix("pages")
+        path = reverse("wiki:library") + rest
+        try:
+            resolve(path)
+        except Resolver404:
+            raise Http404("Nothing in the library at this address.") from None
+        query = request.META.get("QUERY_STRING")
+        return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
 
 
 class LibraryView(FilterView):
@@ -112,7 +129,7 @@ class PageDiffView(DetailView):
             raise Http404("Choose two versions of this page to compare.") from None
         old, new = sorted(chosen, key=lambda version: version.revision.date_created)
         return super().get_context_data(
-            old=old, new=new, changes=revisions.compare(old, new, ["title", "body"]), **kwargs
+            old=old, new=new, changes=diff.compare(old, new, PUBLIC_FIELDS), **kwargs
         )
 
 

@@ -8,7 +8,9 @@ downloads the ones not stored yet; `apply` then points each post at the stored c
 notes which images still point elsewhere, and why, for the report.
 
 `ImportedMedia` maps each old address to its stored file, so an image is downloaded once
-however many posts show it and however often the archive is imported.
+however many posts show it and however often the archive is imported. Each downloaded image
+is also a media library item (one per old address), which becomes the featured image of the
+posts that show it there.
 
 Downloads use the link checker's client (`wiki.links`): it connects only to public
 addresses, plus the networks in LINK_CHECK_ALLOWED_NETWORKS. A few run at a time, each with
@@ -35,9 +37,11 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from PIL import Image as PillowImage
 
 from blog.models import ImportedMedia
 from competencyworks.images import cleaned, renditions, validate_image_upload
+from medialibrary.models import Image, title_from_name
 from wiki.links import Unchecked, describe_failure, make_client
 
 WORKERS = 4
@@ -63,6 +67,7 @@ class MediaImporter:
         self.sites = {}  # old site (scheme://host) -> "" if it answered, else why not
         self.found = {}  # this batch: old address -> stored file name
         self.failed = {}  # this batch: old address -> why it was not stored
+        self.library = {}  # this batch: old address -> its media library item's id
         self.outcomes = {}  # id(post) -> its images for the report, until it is reported
         self.written = []  # storage names written by this run, removed if it is undone
         self.counts = Counter()
@@ -99,18 +104,30 @@ class MediaImporter:
         missing = [
             url for url, site in sites.items() if url not in self.found and self.fetching(site)
         ]
-        if not missing:
-            return
+        self.library = {}
+        if missing:
+            self.download_all(missing)
+        if self.found:
+            in_library = Image.objects.filter(source_url__in=self.found)
+            self.library = dict(in_library.values_list("source_url", "pk"))
+
+    def download_all(self, missing):
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(missing))) as pool:
             results = list(pool.map(self.download, missing))
-        new = []
-        for url, name, failure in results:
+        new, library = [], []
+        for url, name, failure, size in results:
             if failure:
                 self.failed[url] = failure
             else:
                 self.found[url] = name
                 new.append(ImportedMedia(source_url=url, file=name))
+                width, height = size
+                title = title_from_name(name)
+                library.append(
+                    Image(source_url=url, file=name, title=title, width=width, height=height)
+                )
         ImportedMedia.objects.bulk_create(new)
+        Image.objects.bulk_create(library)
         self.counts["images_stored"] += len(new)
         self.counts["images_failed"] += len(self.failed)
 
@@ -130,20 +147,24 @@ class MediaImporter:
         return ""
 
     def download(self, url):
-        """(url, stored name, "") or (url, None, why it was not stored); runs in a thread."""
+        """(url, stored name, "", (width, height)) or (url, None, why it was not stored, None);
+        runs in a thread."""
         try:
             data = self.fetch_bytes(url)
             upload = ContentFile(data, name=file_name(url))
             validate_image_upload(upload)
         except ValidationError as error:
-            return url, None, " ".join(error.messages)
+            return url, None, " ".join(error.messages), None
         except (httpx.HTTPError, httpx.InvalidURL, Unchecked) as error:
-            return url, None, describe_failure(error, self.http())
+            return url, None, describe_failure(error, self.http()), None
         name, content = cleaned(upload.name, upload)
+        with PillowImage.open(content) as image:
+            size = image.size
+        content.seek(0)
         path = ImportedMedia._meta.get_field("file").generate_filename(None, name)
         stored = default_storage.save(path, content, max_length=255)
         self.written.append(stored)
-        return url, stored, ""
+        return url, stored, "", size
 
     def fetch_bytes(self, url):
         for retry in range(RETRIES + 1):
@@ -198,6 +219,7 @@ class MediaImporter:
                 stored.append(url)
                 if post.image.name != name:
                     post.image = name
+                    post.featured_image_id = self.library.get(url)
                     self.make_renditions(post)
                     changed = True
             elif not post.image:

@@ -14,6 +14,7 @@ CONFIG = "english"
 BATCH_SIZE = 500
 COLUMNS = (
     "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
+    "dated",
 )  # fmt: skip
 
 
@@ -48,6 +49,17 @@ def reindex(kind, ids, batch_size=BATCH_SIZE):
             SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
 
 
+def index_undated(**kwargs):
+    """After migrate: documents written before they carried their item's own date get it."""
+    undated = SearchDocument.objects.filter(dated__isnull=True).values_list("kind", "object_id")
+    ids = defaultdict(list)
+    for kind, object_id in undated:
+        ids[kind].append(object_id)
+    for kind, pks in ids.items():
+        if kind in KINDS:
+            reindex(kind, pks)
+
+
 def document_row(kind, item, tags, url):
     """The one place an item becomes a search document, as values for COLUMNS."""
     title, summary, body = KINDS[kind].text(item)
@@ -57,6 +69,7 @@ def document_row(kind, item, tags, url):
         kind, item.pk, title[:1000], summary[:5000], body[:MAX_BODY],
         " ".join(sorted(tag.name for tag in tags)), item.status,
         publish_at.get_db_prep_save(item.publish_at, connection), url,
+        KINDS[kind].own_date(item)[:60],
     )  # fmt: skip
 
 

@@ -9,6 +9,7 @@ Cost stays bounded however common a term is: at most CANDIDATES matches (newest 
 ranked, and snippets are made only for the rows on the page.
 """
 
+import difflib
 import html
 import re
 from dataclasses import dataclass, field
@@ -125,6 +126,11 @@ class Hit:
     @property
     def kind_label(self):
         return KINDS[self.document.kind].label
+
+    @property
+    def own_date(self):
+        """The item's date where it is not the day it was published (a resource's year)."""
+        return "" if KINDS[self.document.kind].dated_by_publication else self.document.dated
 
 
 @dataclass
@@ -288,23 +294,59 @@ class Fts5Engine:
         if not ids:
             return []
         marks = ",".join("%s" for _ in ids)
+        snippet = f"snippet(search_fts, %s, '{MARK_START}', '{MARK_END}', ' … ', 24)"
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT rowid, snippet(search_fts, -1, %s, %s, ' … ', 24), "
-                "highlight(search_fts, 0, %s, %s) FROM search_fts "  # column 0: the title
-                f"WHERE search_fts MATCH %s AND rowid IN ({marks})",
-                [MARK_START, MARK_END, MARK_START, MARK_END, query.fts5(), *ids],
+                # Columns: 0 title, 1 tags, 2 summary, 3 body. Snippets come from the text.
+                f"SELECT rowid, {snippet}, {snippet}, highlight(search_fts, 0, %s, %s) "
+                f"FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({marks})",
+                [3, 2, MARK_START, MARK_END, query.fts5(), *ids],
             )
-            marked = {pk: (snippet, title) for pk, snippet, title in cursor.fetchall()}
+            marked = {pk: rest for pk, *rest in cursor.fetchall()}
         documents = SearchDocument.objects.filter(pk__in=ids).defer("body")
         hits = []
         for doc in ordered(documents, ids):
-            snippet, title = marked.get(doc.pk, ("", None))
+            body, summary, title = marked.get(doc.pk, ("", "", None))
+            snippet = summary if MARK_START not in body and MARK_START in summary else body
             hits.append(Hit(doc, highlight(snippet), marked_title(doc.title, title)))
         return hits
 
     def suggest(self, query):
-        return ""
+        """A spelling the index knows for each word it does not: the closest term (difflib)
+        among the vocabulary's terms of a like start and length, shown as the word found
+        in the text (the vocabulary holds stems). A few queries per word, at most four."""
+        words = [word for part in query.include if part != "OR" for word in part]
+        if not words or len(words) > SUGGEST_MAX_WORDS or min(map(len, words)) < 3:
+            return ""
+        suggested = []
+        with connection.cursor() as cursor:
+            for word in words:
+                suggested.append(self.spelling(cursor, word.lower()))
+        return " ".join(suggested) if suggested != [w.lower() for w in words] else ""
+
+    def spelling(self, cursor, word):
+        cursor.execute("SELECT 1 FROM search_fts WHERE search_fts MATCH %s LIMIT 1", [f'"{word}"'])
+        if cursor.fetchone():
+            return word
+        try:
+            cursor.execute(
+                "SELECT term FROM search_fts_vocab WHERE term >= %s AND term < %s "
+                "AND length(term) BETWEEN %s AND %s ORDER BY doc DESC LIMIT 5000",
+                [word[0], word[0] + "\U0010ffff", len(word) - 4, len(word) + 2],
+            )
+        except DatabaseError:  # no vocabulary table: no suggestion
+            return word
+        close = difflib.get_close_matches(word, [term for (term,) in cursor.fetchall()], 1, 0.75)
+        if not close:
+            return word
+        cursor.execute(
+            f"SELECT snippet(search_fts, -1, '{MARK_START}', '{MARK_END}', '', 1) "
+            "FROM search_fts WHERE search_fts MATCH %s LIMIT 1",
+            [f'"{close[0]}"'],
+        )
+        row = cursor.fetchone()
+        found = re.search(f"{MARK_START}(.*?){MARK_END}", row[0] if row else "")
+        return found[1].lower() if found else close[0]
 
 
 class TermEngine:

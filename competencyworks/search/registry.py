@@ -9,6 +9,8 @@ imports keep the index current after each commit.
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
+from django.utils import timezone
+from django.utils.formats import date_format
 from taggit.models import Tag
 
 from competencyworks.publishing import changes
@@ -22,6 +24,7 @@ class Document:
     model = None
     kind = ""
     label = ""  # what readers see: "Blog post"
+    dated_by_publication = True  # else own_date() is a date of the item's own (a year…)
     parts = {}  # child model -> its field holding the item's pk: rows indexed with the item
 
     def items(self):
@@ -48,6 +51,13 @@ class Document:
 
     def url(self, item):
         return item.get_absolute_url()
+
+    def own_date(self, item):
+        """The item's own date as readers see it ("2021", "Enacted May 3, 2021"), shown in
+        results and tag pages: by default the day it was published; "" for none."""
+        if item.publish_at is None:
+            return ""
+        return date_format(timezone.localtime(item.publish_at), "F j, Y")
 
 
 def register(document_class):

@@ -1,5 +1,8 @@
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+import re
+
+from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.views.generic import TemplateView
@@ -38,17 +41,34 @@ class SearchView(TemplateView):
         )  # fmt: skip
         paginator = Paginator(range(results.total), RESULTS_PER_PAGE)
         page_obj = Page(results.hits, min(number, paginator.num_pages), paginator)
+        q = text[: search.MAX_QUERY_LENGTH]
+        if not results.query.is_empty and not results.total:
+            # Somewhere to go from an empty result: popular tags and the newest posts.
+            kwargs["popular_tags"] = published_tags()[:12]
+            kwargs["recent_posts"] = (
+                SearchDocument.objects.published().filter(kind="post")
+                .defer("body", "vector").order_by("-publish_at")[:5]
+            )  # fmt: skip
         return super().get_context_data(
-            q=text[: search.MAX_QUERY_LENGTH], results=results, page_obj=page_obj,
+            q=q, q_heading=quoted_query(q), results=results, page_obj=page_obj,
             chosen_kinds=kinds, chosen_tags=tags, match_all=match_all,
             kinds=[(kind, document.label) for kind, document in search.KINDS.items()], **kwargs,
         )  # fmt: skip
 
 
+def quoted_query(text):
+    """The reader's words between curly quotes, or, where they quoted a phrase themselves,
+    their own quotes made curly: never quotes within quotes."""
+    text = " ".join(text.split())
+    if '"' not in text:
+        return f"“{text}”"
+    return re.sub(r'"([^"]*)"', r"“\1”", text).replace('"', "")
+
+
 class SearchFeed(Feed):
     """Newest items matching a search, so readers can follow a topic across the site."""
 
-    description = "New posts, resources, wiki pages and policy entries matching a search."
+    description = "New posts, resources, guides and policy entries matching a search."
     page_cache_params = SEARCH_PARAMS
 
     def get_object(self, request):
@@ -67,7 +87,8 @@ class SearchFeed(Feed):
         return newest[:20]
 
     def item_title(self, hit):
-        return f"{hit.document.title} ({hit.kind_label})"
+        dated = f", {hit.own_date}" if hit.own_date else ""
+        return f"{hit.document.title} ({hit.kind_label}{dated})"
 
     def item_summary(self, hit):
         return hit.document.summary
@@ -99,17 +120,38 @@ class TagCloudView(TemplateView):
 
 
 class TagView(TemplateView):
-    """Everything with one tag, across the blog, the wiki and the policy tracker."""
+    """Everything with one tag, across the blog, the library and the policy tracker."""
 
     template_name = "search/tag.html"
     page_cache_params = ["page"]
+    # Posts first, then the library, then policy; each under its own heading.
+    kind_order = {
+        "post": "Blog posts", "resource": "Resources", "page": "Guides", "policy": "Policy entries",
+    }  # fmt: skip
 
     def get_context_data(self, **kwargs):
         tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         documents = SearchDocument.objects.published().filter(tags=tag).defer("body", "vector")
-        paginator = Paginator(documents.order_by("-publish_at"), RESULTS_PER_PAGE)
-        page_obj = paginator.get_page(self.request.GET.get("page"))
+        # A tag only drafts carry stays unknown to readers, as the drafts do.
+        paginator = Paginator(documents.order_by(kind_rank(self.kind_order), "-publish_at", "pk"),
+                              RESULTS_PER_PAGE, allow_empty_first_page=False)  # fmt: skip
+        try:
+            page_obj = paginator.get_page(self.request.GET.get("page"))
+        except EmptyPage:
+            raise Http404("Nothing published carries this tag.") from None
+        shown = list(page_obj.object_list)
+        groups = [
+            (self.kind_order.get(kind, kind), [doc for doc in shown if doc.kind == kind])
+            for kind in dict.fromkeys(doc.kind for doc in shown)
+        ]
         return super().get_context_data(
-            tag=tag, page_obj=page_obj, documents=page_obj.object_list,
-            labels={kind: document.label for kind, document in search.KINDS.items()}, **kwargs,
+            tag=tag, page_obj=page_obj, groups=groups,
+            has_posts=documents.filter(kind="post").exists(),  # then the tag's post feeds exist
+            **kwargs,
         )  # fmt: skip
+
+
+def kind_rank(order):
+    """Sorts documents by kind in `order` (kinds not named come last)."""
+    whens = [When(kind=kind, then=Value(rank)) for rank, kind in enumerate(order)]
+    return Case(*whens, default=Value(len(order)), output_field=IntegerField())

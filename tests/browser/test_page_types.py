@@ -28,7 +28,7 @@ def page_types(site):
         return urllib.request.urlopen(site.url + path, timeout=10).read().decode()
 
     home, series, wiki, pages, policy = map(
-        read, ["/", "/blog/series/", "/wiki/", "/wiki/pages/", "/policy/"]
+        read, ["/", "/blog/series/", "/library/", "/library/guides/", "/policy/"]
     )
     series_url = first_link(series, r"/blog/series/[\w-]+/")
     post = first_link(read(series_url), r"/blog/\d{4}/\d\d/\d\d/[\w-]+/")
@@ -38,23 +38,21 @@ def page_types(site):
         "post": post,
         "print view": post + "print/",
         "section": first_link(home, r"/blog/section/[\w-]+/"),
-        "blog tag": first_link(home, r"/blog/tag/[\w-]+/"),
         "author": first_link(home, r"/blog/author/[\w-]+/"),
         "year archive": post[:11],
         "month archive": post[:14],
         "series index": "/blog/series/",
         "series": series_url,
-        "blog tags": "/blog/tags/",
         "search": "/search/?q=grading",
         "site tags": "/tags/",
-        "site tag": "/tags/grading/",
-        "resource library": "/wiki/",
-        "resource": first_link(wiki, r"/wiki/resources/[\w-]+/"),
-        "topics": "/wiki/topics/",
-        "topic": first_link(wiki, r"/wiki/topics/[\w-]+/"),
-        "wiki pages": "/wiki/pages/",
-        "wiki page": first_link(pages, r"/wiki/pages/[\w-]+/"),
-        "wiki history": first_link(pages, r"/wiki/pages/[\w-]+/") + "history/",
+        "site tag": first_link(home, r"/tags/[\w%-]+/"),
+        "resource library": "/library/",
+        "resource": first_link(wiki, r"/library/resources/[\w-]+/"),
+        "topics": "/library/topics/",
+        "topic": first_link(wiki, r"/library/topics/[\w-]+/"),
+        "wiki pages": "/library/guides/",
+        "wiki page": first_link(pages, r"/library/guides/[\w-]+/"),
+        "wiki history": first_link(pages, r"/library/guides/[\w-]+/") + "history/",
         "policy map": "/policy/",
         "state": "/policy/states/nh/",
         "policy entry": first_link(policy, r"/policy/entries/[\w-]+/"),
@@ -63,8 +61,8 @@ def page_types(site):
 
 
 PAGE_TYPES = [
-    "home", "blog list", "post", "print view", "section", "blog tag", "author",
-    "year archive", "month archive", "series index", "series", "blog tags", "search",
+    "home", "blog list", "post", "print view", "section", "author",
+    "year archive", "month archive", "series index", "series", "search",
     "site tags", "site tag", "resource library", "resource", "topics", "topic",
     "wiki pages", "wiki page", "wiki history", "policy map", "state", "policy entry",
     "not found",
@@ -105,7 +103,7 @@ def test_each_page_type_is_accessible_and_fits_a_phone(
     page.screenshot(path=screenshots / f"{name}-phone.png", full_page=True)
 
 
-@pytest.mark.parametrize("path", ["/blog/", "/wiki/", "/policy/"])
+@pytest.mark.parametrize("path", ["/blog/", "/library/", "/policy/"])
 def test_list_pages_weigh_under_100_kb_before_images(page, path):
     sizes = {}
 

@@ -5,7 +5,7 @@ from competencyworks import search
 
 class Command(BaseCommand):
     help = (
-        "Rebuild the site search index for posts, resources, wiki pages and policy entries "
+        "Rebuild the site search index for posts, resources, guides and policy entries "
         "(saves and imports keep it current; use this after restoring a database)."
     )
 

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MediaLibraryConfig(AppConfig):
+    name = "medialibrary"
+    verbose_name = "Media"
