@@ -140,11 +140,9 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
         "thumbnail",
         "title",
         "author_names",
-        "section",
         "state_badge",
-        "publish_at",
-        "series",
-        "series_part",
+        "publish_date",
+        "filed_under",
     ]
     list_display_links = ["title"]
     list_filter = [
@@ -222,13 +220,20 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
         if not obj.image:
             return ""
         return format_html(
-            '<img class="list-thumbnail" src="{}" alt="" width="64" height="36" loading="lazy">',
+            '<img class="list-thumbnail" src="{}" alt="" width="56" height="32" loading="lazy">',
             obj.image_card.url,
         )
 
     @admin.display(description="authors")
     def author_names(self, obj):
         return ", ".join(author.name for author in obj.ordered_authors) or "—"
+
+    @admin.display(description="filed under", ordering="section__name")
+    def filed_under(self, obj):
+        if not obj.series_id:
+            return obj.section.name
+        part = f", part {obj.series_part}" if obj.series_part else ""
+        return format_html('{}<span class="list-detail">{}{}</span>', obj.section, obj.series, part)
 
     @admin.display(description="parts of the series")
     def series_parts(self, obj):

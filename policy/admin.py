@@ -121,16 +121,13 @@ class PublicationFilter(VisibilityFilter):
 class PolicyEntryAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     form = PolicyEntryForm
     list_display = [
-        "identifier",
-        "title",
+        "entry",
         "state",
-        "kind",
+        "kind_and_year",
         "bill_status",
-        "year",
         "state_badge",
         "publish_date",
     ]
-    list_display_links = ["identifier", "title"]
     list_filter = [
         ("policy_status", BillStatusFilter),
         PublicationFilter,
@@ -154,13 +151,25 @@ class PolicyEntryAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     ]
     word_count_field = "summary"
 
-    @admin.display(description="publication status", ordering="status")
+    @admin.display(description="publication", ordering="status")
     def state_badge(self, obj):
         return super().state_badge(obj)
 
     @admin.display(description="publication status")
     def publication_status(self, obj):
         return super().publication_status(obj)
+
+    @admin.display(description="entry", ordering="title")
+    def entry(self, obj):
+        if not obj.identifier:
+            return obj.title
+        return format_html('<span class="list-identifier">{}</span> {}', obj.identifier, obj.title)
+
+    @admin.display(description="kind", ordering="kind")
+    def kind_and_year(self, obj):
+        return format_html(
+            '{}<span class="list-detail">{}</span>', obj.get_kind_display(), obj.year
+        )
 
     @admin.display(description="bill status", ordering="policy_status")
     def bill_status(self, obj):

@@ -70,7 +70,7 @@ def test_the_post_list_shows_thumbnail_title_authors_status_and_date(editor_clie
     assert thumbnail and thumbnail[1] == post.image_card.url
     assert '<span class="state state-published">published</span>' in html
     assert '<span class="state state-draft">draft</span>' in html
-    assert 'class="sortable column-publish_at' in html
+    assert 'class="sortable column-publish_date' in html
     # The title is the link to the form, not the thumbnail.
     assert re.search(r'<th class="field-title"><a href="/admin/blog/post/\d+/change/', html)
 
@@ -129,14 +129,13 @@ def test_every_writing_list_has_status_labels_the_filter_and_dates(admin_client,
     )
 
 
-def test_policy_entries_list_the_identifier_first(admin_client):
-    PolicyEntryFactory(identifier="SB 143", title="Competency credit")
+def test_policy_entries_list_the_identifier_before_the_title(admin_client):
+    PolicyEntryFactory(identifier="SB 143", title="Competency credit", year=2019)
 
     response = admin_client.get("/admin/policy/policyentry/")
 
-    html = response.content.decode()
-    assert html.index("column-identifier") < html.index("column-title")
-    assert cells(response, "identifier") == ["SB 143"]
+    assert cells(response, "entry") == ["SB 143 Competency credit"]
+    assert cells(response, "kind_and_year") == ["Statute2019"]
     assert cells(response, "bill_status") == ["In effect"]
 
 

@@ -1,13 +1,16 @@
 """Which requests the page cache answers, and the key each page is stored under.
 
-A page's key is its host, path and query, the query's parameters sorted by name (a repeated
-parameter keeps its order), so `?a=1&b=2` and `?b=2&a=1` share one copy. Only parameters
-the page's view understands may appear: its filters, its page number and any it names in
-`page_cache_params`. Anything else (`?utm_source=…`, random junk), too many values or an
-over-long value is served without the cache, so nobody can fill it with made-up addresses.
+A page's key is its scheme, host, path and query, the query's parameters sorted by name (a
+repeated parameter keeps its order), so `?a=1&b=2` and `?b=2&a=1` share one copy. Only
+parameters the page's view understands may appear: its filters, its page number and any it
+names in `page_cache_params`. Anything else (`?utm_source=…`, random junk), too many values
+or an over-long value is served without the cache, so nobody can fill it with made-up
+addresses. The scheme keeps an http request (which the site redirects) from ever being
+answered with a page stored for https.
 """
 
 import hashlib
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -16,6 +19,11 @@ from django.urls import Resolver404, resolve
 MAX_QUERY_VALUES = 16
 MAX_VALUE_LENGTH = 100
 UNCACHED_PREFIXES = ("/admin/", "/healthz", "/readyz", "/static/", "/media/")
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # the test GZipMiddleware applies
+# A reader who sends one of these revalidates a copy they hold; they are answered by the
+# full stack, whose ConditionalGetMiddleware makes the 304 (or 412).
+CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH",
+              "HTTP_IF_UNMODIFIED_SINCE")  # fmt: skip
 
 
 def cacheable_request(request):
@@ -26,13 +34,25 @@ def cacheable_request(request):
     )
 
 
+def conditional(request):
+    return any(name in request.META for name in CONDITIONS)
+
+
 def page_address(request):
-    """The page's cache address (a digest), or None if its query is not one to cache."""
+    """The page's address in the cache (its encoding and a digest), or None if its query is
+    not one to cache. Gzip and plain copies are stored apart."""
     query = sorted(request.GET.lists())
     if query and not understood(request, query):
         return None
-    address = f"{request.get_host()}{request.path}?{urlencode(query, doseq=True)}"
-    return hashlib.sha256(address.encode()).hexdigest()
+    gzip = ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", ""))
+    address = (
+        f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query, doseq=True)}"
+    )
+    return f"{'gzip' if gzip else 'identity'}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def page_key(version, address):
+    return f"page:{version}:{address}"
 
 
 def understood(request, query):

@@ -5,22 +5,68 @@ process through the database; keys are bounded by what each page understands (ke
 and a cache backend that stops answering never fails a page (store.py). Logged-in users
 (anyone sending a session cookie) and the admin are never served from, or stored in, it.
 
-GZipMiddleware sits just inside this one, so pages are stored compressed for readers whose
-browsers accept gzip (nearly all): a hit moves about a quarter of the bytes through Redis
-and the network, and the key records which of the two encodings it holds.
+What is stored is the finished answer as it leaves the site: status, headers (security
+headers and ETag included) and body bytes, so a cached page is byte for byte the answer its
+first reader got. Two middlewares share the work (settings.MIDDLEWARE):
+
+PageCacheMiddleware, first after the request log, answers a cached page as stored and
+stores each page that CacheablePageMiddleware marked. In production the WSGI front
+(front.py) answers most hits before Django's request handling starts.
+
+CacheablePageMiddleware, just inside ConditionalGetMiddleware, gives a page fit for the cache
+its revalidation headers (browsers ask again each time) and marks it for storing. For a
+reader revalidating a cached page (If-None-Match, If-Modified-Since) it plays the stored
+answer back, so ConditionalGetMiddleware and the security middlewares answer it exactly as
+they answer a freshly rendered page.
+
+GZipMiddleware sits inside both, so pages are stored compressed for readers whose browsers
+accept gzip (nearly all), and the key records which of the two encodings it holds.
 """
 
-import re
+import time
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils.cache import patch_response_headers
 from django.utils.http import http_date
 
 from competencyworks.pagecache import store
-from competencyworks.pagecache.keys import cacheable_request, page_address, valid_query
+from competencyworks.pagecache.keys import (
+    ACCEPTS_GZIP,
+    cacheable_request,
+    conditional,
+    page_address,
+    page_key,
+    valid_query,
+)
 from competencyworks.pagecache.version import current_version
 
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # the test GZipMiddleware applies
+__all__ = ["ACCEPTS_GZIP", "CacheablePageMiddleware", "PageCacheMiddleware"]
+
+# Set afresh on each answer, never stored.
+PER_ANSWER = {"x-cache", "x-accel-expires"}
+# The WSGI front's note that it looked this key up and found nothing.
+MISSED = "competencyworks.pagecache.missed"
+
+
+def answer_headers(outcome):
+    """X-Cache (hit or miss), and for a front cache (nginx, deploy/nginx/) how long it may keep
+    the answer: until the end of this second, so a change is visible through it within one.
+    Browsers ignore X-Accel-Expires; nginx reads it and passes it on to no one."""
+    return [("X-Cache", outcome), ("X-Accel-Expires", f"@{int(time.time())}")]
+
+
+def stored(response):
+    """What is kept of a finished answer: (status, headers, body)."""
+    headers = tuple(
+        (name, value) for name, value in response.items() if name.lower() not in PER_ANSWER
+    )
+    return response.status_code, headers, response.content
+
+
+def replayed(page):
+    status, headers, body = page
+    return HttpResponse(body, status=status, headers=dict(headers))
 
 
 def cacheable_response(response):
@@ -39,27 +85,56 @@ def cacheable_response(response):
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.seconds = settings.PAGE_CACHE_SECONDS
 
     def __call__(self, request):
-        if not self.seconds or not cacheable_request(request):
+        if not settings.PAGE_CACHE_SECONDS or not cacheable_request(request):
             return self.get_response(request)
         address = page_address(request)
         if address is None:
             response = self.get_response(request)
             response["X-Cache"] = "bypass"
             return response
-        accepts_gzip = ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
-        encoding = "gzip" if accepts_gzip else "identity"
-        key = f"page:{current_version()}:{encoding}:{address}"
-        response = store.read(key)
-        if response is not None:
-            response["X-Cache"] = "hit"
-            return response
+        revalidating = conditional(request)
+        key = page_key(current_version(fresh=revalidating), address)
+        page = None if request.META.get(MISSED) == key else store.read(key)
+        if page is not None and not revalidating:
+            return with_headers(replayed(page), answer_headers("hit"))
+        request.page_cache_key, request.cached_page = key, page
         response = self.get_response(request)
-        if cacheable_response(response):
+        if page is not None:  # the stored page, or the 304 that revalidates it
+            return with_headers(response, answer_headers("hit"))
+        if (
+            getattr(request, "page_cache_storable", False)
+            and response.status_code == 200
+            and not signed_in(request)  # never a page with staff's links in it
+            and store.write(key, stored(response), settings.PAGE_CACHE_SECONDS)
+        ):
+            with_headers(response, answer_headers("miss"))
+        return response
+
+
+class CacheablePageMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        page = getattr(request, "cached_page", None)
+        if page is not None:
+            return replayed(page)
+        response = self.get_response(request)
+        if getattr(request, "page_cache_key", None) and cacheable_response(response):
             response["Last-Modified"] = http_date()
             patch_response_headers(response, cache_timeout=0)  # browsers revalidate each time
-            if store.write(key, response, self.seconds):
-                response["X-Cache"] = "miss"
+            request.page_cache_storable = True
         return response
+
+
+def signed_in(request):
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+def with_headers(response, headers):
+    for name, value in headers:
+        response[name] = value
+    return response

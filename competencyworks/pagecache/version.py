@@ -27,13 +27,22 @@ def content_changed(**kwargs):
     _known["read_at"] = -math.inf  # this process reads the new version on its next page
 
 
-def current_version():
+def current_version(fresh=False):
     """A key part that changes with every content change and whenever a scheduled item goes
-    live, so no page rendered before either is served after it."""
+    live, so no page rendered before either is served after it. `fresh` reads it now: a
+    reader (or a front cache) revalidating a copy learns of a change at once."""
     now = time.monotonic()
-    if _known["version"] is None or now - _known["read_at"] >= TRUST_SECONDS:
+    if fresh or _known["version"] is None or now - _known["read_at"] >= TRUST_SECONDS:
         _known.update(version=read_version(), read_at=now)
     return _known["version"]
+
+
+def trusted_version():
+    """The version this process read less than TRUST_SECONDS ago, or None: answering without
+    a database connection, the WSGI front (front.py) leaves reading it to the full stack."""
+    if time.monotonic() - _known["read_at"] < TRUST_SECONDS:
+        return _known["version"]
+    return None
 
 
 def read_version(using=None):

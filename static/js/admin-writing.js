@@ -17,12 +17,14 @@ function countWords(text) {
 function showWordCount(row) {
   const note = document.createElement("p");
   note.className = "help word-count";
-  const source = () => row.querySelector(".ProseMirror") || row.querySelector("textarea");
+  const source = () => row.querySelector('[contenteditable="true"]') || row.querySelector("textarea");
   const update = () => {
     const element = source();
     const text = element ? (element.value ?? element.innerText) : "";
     const count = countWords(text);
-    note.textContent = `${count.toLocaleString()} ${count === 1 ? "word" : "words"}`;
+    const words = `${count.toLocaleString()} ${count === 1 ? "word" : "words"}`;
+    // The note is inside the watched row: writing the same text again would loop.
+    if (note.textContent !== words) note.textContent = words;
   };
   row.append(note);
   update();
