@@ -169,7 +169,7 @@ class PostQuerySet(PublishedQuerySet):
         (competencyworks/inline_rows.py): one query where a prefetch takes three."""
         posts = self.annotate(
             inline_bylines=JSONRows(
-                ["b.position", "b.id", "a.id", "a.name", "a.slug"],
+                ["b.position", "b.id", "a.id", "a.name", "a.slug", "a.bio", "a.photo"],
                 "blog_byline b JOIN blog_author a ON a.id = b.author_id WHERE b.post_id = {outer}",
             ),
             inline_tags=JSONRows(
@@ -431,8 +431,10 @@ class Post(ImportTracked, Publishable):
         tag_rows = sorted(map(tuple, self.__dict__.pop("inline_tags")))
         self.inline_rows = (tuple(byline_rows), tuple(tag_rows))
         bylines = []
-        for position, byline_id, author_id, name, slug in byline_rows:
-            author = Author.from_db(db, ["id", "name", "slug"], [author_id, name, slug])
+        for position, byline_id, author_id, *author_fields in byline_rows:
+            author = Author.from_db(
+                db, ["id", "name", "slug", "bio", "photo"], [author_id, *author_fields]
+            )
             byline = Byline.from_db(
                 db,
                 ["id", "post_id", "author_id", "position"],

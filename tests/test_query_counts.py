@@ -104,7 +104,7 @@ MAIN_PAGE_BUDGETS = [
     ("/blog/", 4),
     ("/blog/?page=2", 4),
     ("/blog/?tag=equity", 4),
-    ("/blog/tag/equity/", 4),
+    ("/tags/equity/", 4),
     ("{detail}", 3),
     ("/search/?q=equity", 3),
 ]
