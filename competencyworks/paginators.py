@@ -6,11 +6,14 @@ from competencyworks.pagecache.fragments import count_of
 
 
 class DeepPaginator(Paginator):
-    """Walks to a page's rows by their ids alone, then reads just those rows.
+    """Walks to a page's rows by their ids alone, then reads just those rows; counts once
+    per content version.
 
     With OFFSET the database builds every skipped row (and each of its per-row subqueries)
     only to throw it away; finding the ids first lets it skip along the index instead, so
-    page 400 costs about what page 1 does.
+    page 400 costs about what page 1 does. Counting walks the list's whole index, and the
+    count changes only with content: it is kept per content version under `address` (the
+    list's path and filters).
     """
 
     def __init__(self, object_list, per_page, *, address, **kwargs):
