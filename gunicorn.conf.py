@@ -21,7 +21,13 @@ keepalive = 5
 # the jitter keeps workers from restarting together.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 10_000))
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# Each worker touches its heartbeat file around every request: on tmpfs that never waits for
+# a disk (gunicorn's advice), where the machine has one.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# The site logs every request itself (competencyworks.logging, without client addresses).
+# gunicorn's own access line would repeat it, at about a third of the cost of serving a
+# cached page: off unless GUNICORN_ACCESS_LOG names a file ("-" for standard output).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 preload_app = True

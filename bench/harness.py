@@ -217,11 +217,13 @@ def blog_links(port, encoding=GZIP):
 class Server:
     """gunicorn with the production config on a free port; always stopped on exit.
 
-    cache_seconds is PAGE_CACHE_SECONDS: 0 makes every request render its page.
+    cache_seconds is PAGE_CACHE_SECONDS: 0 makes every request render its page. `app` is the
+    WSGI application gunicorn serves.
     """
 
-    def __init__(self, env, log_path, *, workers, cache_seconds):
+    def __init__(self, env, log_path, *, workers, cache_seconds, app="competencyworks.wsgi"):
         self.label = "cached" if cache_seconds else "uncached"
+        self.app = app
         self.port = free_port()
         self.log_path = log_path
         self.env = {
@@ -234,7 +236,7 @@ class Server:
         self.log = None
 
     def __enter__(self):
-        command = [sys.executable, "-m", "gunicorn", "competencyworks.wsgi"]
+        command = [sys.executable, "-m", "gunicorn", self.app]
         command += ["-c", "gunicorn.conf.py"]
         self.log = open(self.log_path, "w")  # closed in stop()
         self.process = subprocess.Popen(

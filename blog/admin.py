@@ -1,12 +1,17 @@
+import json
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.forms import BaseInlineFormSet
 from django.http import JsonResponse
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from blog.editors import create_editor, password_set_url
 from blog.models import Author, Byline, Post, Section, Series, SitePage, bylines_prefetch
 from competencyworks.admin import (
     PublishableAdmin,
@@ -15,6 +20,13 @@ from competencyworks.admin import (
     TagSuggestMixin,
     VisibilityFilter,
 )
+from competencyworks.widgets import ImagePreviewInput
+from medialibrary.models import Image
+from medialibrary.widgets import LibraryImageWidget
+
+FEATURED_PREVIEW = "featured-image-preview"
+# What a library image chosen as featured image offers the post's blank fields.
+FEATURED_FILLS = {"alt": "id_image_alt", "caption": "id_image_caption", "credit": "id_image_credit"}
 
 
 @admin.register(Section)
@@ -39,11 +51,47 @@ def linkable_users(request, author=None):
     return get_user_model().objects.filter(allowed).order_by("username")
 
 
+class AddEditorForm(forms.Form):
+    email = forms.EmailField(label="E-mail address", help_text="Also their user name.")
+    name = forms.CharField(
+        label="Full name", max_length=200, help_text="As their bylines show it, e.g. Ana Ruiz."
+    )
+
+
 @admin.register(Author)
 class AuthorAdmin(StampedAdmin):
     list_display = ["name", "slug", "user"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "bio"]
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.add_editor_view)
+        return [path("add-editor/", view, name="blog_author_add_editor"), *super().get_urls()]
+
+    def add_editor_view(self, request):
+        """Superusers add an editor in one screen: account, Editors group, author profile,
+        and the link where the editor chooses a password, shown once on this page."""
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        form = AddEditorForm(request.POST or None)
+        created = link = None
+        if form.is_valid():
+            try:
+                created = create_editor(form.cleaned_data["email"], form.cleaned_data["name"])
+            except ValidationError as error:
+                form.add_error("email", error)
+            else:
+                link = password_set_url(created.user, request.build_absolute_uri("/"))
+                form = AddEditorForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Add editor",
+            "form": form,
+            "created": created,
+            "link": link,
+        }
+        return TemplateResponse(request, "admin/blog/author/add_editor.html", context)
 
     def get_list_display(self, request):
         # Only superusers see every account; an editor's list names none.
@@ -172,6 +220,7 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
             {
                 "fields": [
                     "image",
+                    "featured_image",
                     "image_preview",
                     "image_alt",
                     "image_caption",
@@ -202,15 +251,48 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
         ),
     ]
 
+    raw_id_fields = ["featured_image"]
+
     @admin.display(description="preview")
     def image_preview(self, obj):
-        if not obj.image:
-            return "—"
+        # Always there: choosing a file or a library image shows it here before saving.
+        shown = obj is not None and obj.image
         return format_html(
-            '<img src="{}" alt="{}" style="max-width:320px;height:auto">',
-            obj.image_card.url,
-            obj.image_alt,
+            '<img src="{}" alt="{}" id="{}" class="image-preview"{}>',
+            obj.image_card.url if shown else "",
+            obj.image_alt if shown else "",
+            FEATURED_PREVIEW,
+            "" if shown else " hidden",
         )
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "image":
+            kwargs["widget"] = ImagePreviewInput(preview=FEATURED_PREVIEW)
+        elif db_field.name == "featured_image":
+            kwargs["widget"] = LibraryImageWidget(
+                db_field.remote_field,
+                self.admin_site,
+                preview=FEATURED_PREVIEW,
+                attrs={"data-fill": json.dumps(FEATURED_FILLS)},
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def file_featured_image(self, request, post, form):
+        """An image uploaded on the post form joins the media library as the post's featured
+        image; clearing it leaves the post without one (emptying the library choice only
+        unlinks the image from the library)."""
+        if "image" in form.changed_data:
+            upload = form.cleaned_data["image"]
+            post.featured_image = None
+            if upload:
+                post.featured_image = Image.objects.create(
+                    file=upload,
+                    title=post.title[:200],
+                    alt_text=post.image_alt,
+                    caption=post.image_caption,
+                    credit=post.image_credit,
+                    uploaded_by=request.user,
+                )
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related(bylines_prefetch())
@@ -307,6 +389,7 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
         return kwargs
 
     def save_model(self, request, obj, form, change):
+        self.file_featured_image(request, obj, form)
         super().save_model(request, obj, form, change)
         planned = obj.series.planned_parts if obj.series_id else None
         if planned and obj.series_part and obj.series_part > planned:

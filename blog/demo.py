@@ -243,7 +243,7 @@ PALETTE = [
     (18, 50, 74), (15, 107, 99), (106, 61, 154), (242, 169, 59), (168, 64, 12),
     (11, 93, 140), (241, 238, 231), (120, 180, 200), (230, 120, 90),
 ]  # fmt: skip
-COVER_SIZE = (1600, 900)
+COVER_SIZE = (1280, 720)  # the large rendition's width: no bigger original to shrink
 
 
 def rng_for(key):

@@ -404,8 +404,8 @@ class Post(ImportTracked, Publishable):
         if image is None:
             return False
         refocused = self.image.name == image.file.name and self.focal_point != image.focal_point
-        self.image = image.file.name
-        self.image_width, self.image_height = image.width, image.height
+        if self.image.name != image.file.name:
+            self.image = image.file.name  # (the field reads its size)
         self.image_focal_x, self.image_focal_y = image.focal_point
         for field, value in [
             ("image_alt", image.alt),

@@ -30,7 +30,24 @@ _cleaner = nh3.Cleaner(
     strip_comments=True,
 )
 _text_only = nh3.Cleaner(tags=set())  # built once: configuring a cleaner costs half a clean
-_block_end = re.compile(r"</(p|li|h[1-6]|blockquote|figcaption|t[hdr]|dd|dt|div)>|<br\s*/?>", re.I)
+# Every edge of a block (opening or closing): its text must not run into the next block's.
+_block_edge = re.compile(
+    r"</?(?:p|li|ul|ol|h[1-6]|blockquote|figure|figcaption|caption|table|thead|tbody|tfoot|"
+    r"tr|th|td|dl|dd|dt|pre|div|hr|br)\b[^>]*>",
+    re.I,
+)
+_heading = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1>", re.I | re.S)
+_tag = re.compile(r"<[^>]*>")
+_table = re.compile(r"<table\b.*?</table>", re.I | re.S)
+SENTENCE_ENDS = tuple(".!?:;…")
+
+
+def _heading_as_sentence(match):
+    """A heading reads as a sentence of its own in plain text: "Why it matters. Students…"."""
+    text = " ".join(_tag.sub("", _block_edge.sub(" ", match[2])).split())
+    if text and not text.endswith(SENTENCE_ENDS):
+        text += "."
+    return f" {text} "
 
 
 def sanitise(html):
@@ -39,13 +56,15 @@ def sanitise(html):
 
 
 def plain_text(html):
-    text = _block_end.sub(" ", html or "")
+    text = _block_edge.sub(" ", _heading.sub(_heading_as_sentence, html or ""))
     # split() and join: the same runs of whitespace as re's \s+, ten times faster on long text
     return " ".join(html_lib.unescape(_text_only.clean(text)).split())
 
 
 def excerpt(html, words=45):
-    return Truncator(plain_text(html)).words(words, truncate="…")
+    """The opening words of the text, for cards and feeds: tables are left out, since their
+    cells read as nonsense in a line of prose."""
+    return Truncator(plain_text(_table.sub(" ", html or ""))).words(words, truncate="…")
 
 
 HREF = re.compile(r'href="([^"]+)"')

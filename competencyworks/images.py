@@ -8,6 +8,7 @@ and its renditions if making them fails.
 
 import io
 import itertools
+import logging
 import warnings
 from math import ceil
 from pathlib import PurePath
@@ -23,6 +24,8 @@ from imagekit.models.fields.utils import ImageSpecFileDescriptor
 from imagekit.processors import ResizeToFill, ResizeToFit
 from imagekit.specs import ImageSpec
 from PIL import Image, ImageOps, ImageSequence
+
+logger = logging.getLogger(__name__)
 
 # What browsers show everywhere; Pillow opens many more (EPS, PSD, TIFF, ICO...). Maps what
 # Pillow finds to the format stored; cameras write MPO, a JPEG photo followed by extra views.
@@ -155,7 +158,8 @@ def cleaned(name, content):
     path = PurePath(name)
     if Image.registered_extensions().get(path.suffix.lower()) != image_format:
         name = str(path.with_suffix(SUFFIXES[image_format]))
-    return name, ContentFile(output.getvalue())
+    # Named, so the image field reads the stored picture's size from it (it may have turned).
+    return name, ContentFile(output.getvalue(), name=PurePath(name).name)
 
 
 class CleanImageFieldFile(ImageFieldFile):
@@ -258,11 +262,11 @@ class RenditionsOnSaveOrUse(RenditionsOnSave):
     """Also make a missing rendition when it is asked for: items stored before a rendition
     existed (imports, older uploads), and crops a new focal point names."""
 
-    def should_verify_existence(self, file):
-        return True
-
     def on_existence_required(self, file):
-        file.generate()
+        try:
+            file.generate()
+        except Exception:  # e.g. the original was removed from storage: show a gap, not a 500
+            logger.warning("Could not make rendition %s", file.name, exc_info=True)
 
 
 def renditions(source):

@@ -31,15 +31,20 @@ class RequestLogMiddleware:
 
 
 def log_request(request, status, cache, started):
-    """The request's log line; `started` is its time.perf_counter() on arrival. The page
-    cache's WSGI front logs the pages it answers itself with it."""
+    """The request's log line; `started` is its time.perf_counter() on arrival."""
+    log_line(request.method, request.get_full_path(), status, cache, reader_kind(request), started)
+
+
+def log_line(method, path, status, cache, user, started):
+    """log_request's line from its parts: the page cache's WSGI front logs the pages it
+    answers, with no request object, with it."""
     fields = {
-        "method": request.method,
-        "path": request.get_full_path(),
+        "method": method,
+        "path": path,
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         "cache": cache,
-        "user": reader_kind(request),
+        "user": user,
     }
     if logger.isEnabledFor(logging.INFO):
         # Made directly: no format shows the caller's line, which costs a stack walk to find.

@@ -6,14 +6,13 @@ versions, and knowing which version an editor started from.
 """
 
 import difflib
-import json
 import re
 from collections import defaultdict
 
 from django.contrib.contenttypes.models import ContentType
 from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import router
+from django.db import connections, router
 from django.db.models import (
     BooleanField,
     DateTimeField,
@@ -27,6 +26,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lead
 from django.utils import timezone
+from django.utils.encoding import is_protected_type
 from django.utils.html import format_html, format_html_join
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options as registration
@@ -133,22 +133,44 @@ def compare(old_version, new_version, fields):
 
 def record_revisions(objects, comment):
     """One revision per object with `comment`, stored as django-reversion's create_revision()
-    stores it (the object and what its registration follows), in two queries for any number.
+    stores it (the object and what its registration follows), in a few queries for any number.
 
-    Give objects with their followed relations prefetched, or each costs a query.
+    Give objects with their followed relations prefetched (and what their names show), or
+    each costs a query. Returns the revisions, in the objects' order.
     """
     objects = list(objects)
+    if not objects:
+        return []
     now = timezone.now()
     made = Revision.objects.bulk_create(
         [Revision(date_created=now, comment=comment) for _ in objects]
     )
-    Version.objects.bulk_create(
-        _versions(
-            (revision, item)
-            for revision, obj in zip(made, objects, strict=True)
-            for item in _followed(obj)
-        )
+    rows = _versions(
+        (revision.pk, item)
+        for revision, obj in zip(made, objects, strict=True)
+        for item in _followed(obj)
     )
+    # Plain SQL: thousands of rows need no model instance each, nor the ORM's per-field work.
+    columns = ("revision_id", "content_type_id", "object_id", "db", "format", "serialized_data")
+    with connections[router.db_for_write(Version)].cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {Version._meta.db_table} ({', '.join(columns)}, object_repr) "
+            f"VALUES ({', '.join(['%s'] * (len(columns) + 1))})",
+            rows,
+        )
+    return made
+
+
+def rewrite_versions(pairs):
+    """Store each object of (revision id, object) pairs again in its version of that
+    revision, as it stands now (what it follows is left as it was stored)."""
+    rows = _versions((revision_id, obj) for revision_id, obj in pairs)
+    with connections[router.db_for_write(Version)].cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {Version._meta.db_table} SET serialized_data = %s, object_repr = %s "
+            "WHERE revision_id = %s AND content_type_id = %s AND object_id = %s",
+            [(data, text, revision, kind, pk) for revision, kind, pk, _, _, data, text in rows],
+        )
 
 
 def _followed(obj):
@@ -162,41 +184,86 @@ def _followed(obj):
 
 
 def _versions(pairs):
+    """Version rows (as record_revisions' columns) of (revision id, object) pairs."""
     by_model = defaultdict(list)
-    for revision, obj in pairs:
-        by_model[type(obj)].append((revision, obj))
+    for revision_id, obj in pairs:
+        by_model[type(obj)].append((revision_id, obj))
+    rows = []
     for model, group in by_model.items():
         options = registration(model)
         content_type = ContentType.objects.get_for_model(
             model, for_concrete_model=options.for_concrete_model
-        )
+        ).pk
         data = serialized_each(options, [obj for _, obj in group])
-        for (revision, obj), serialized_data in zip(group, data, strict=True):
-            yield Version(
-                revision=revision,
-                content_type=content_type,
-                object_id=str(getattr(obj, options.object_id_field)),
-                db=router.db_for_write(model, instance=obj),
-                format=options.format,
-                serialized_data=serialized_data,
-                object_repr=str(obj),
+        for (revision_id, obj), serialized_data in zip(group, data, strict=True):
+            rows.append(
+                (
+                    revision_id,
+                    content_type,
+                    str(getattr(obj, options.object_id_field)),
+                    router.db_for_write(model, instance=obj),
+                    options.format,
+                    serialized_data,
+                    str(obj),
+                )
             )
+    return rows
 
 
 def serialized_each(options, objects):
-    """Each object as `serializers.serialize(format, [obj])` writes it, in one pass: setting
-    up a serializer per object cost more than the rest of an import's revisions."""
+    """Each object (all of one model) as `serializers.serialize(format, [obj])` writes it, in
+    one pass: setting up a serializer per object cost more than the rest of an import's
+    revisions, and running Django's serializer over each field more than reading them here."""
     kwargs = {
         "fields": options.fields,
         "use_natural_foreign_keys": options.use_natural_foreign_keys,
     }
-    if options.format != "json":
+    if options.format != "json" or not objects:
         return [serializers.serialize(options.format, [obj], **kwargs) for obj in objects]
-    # Django's JSON serializer dumps the Python serializer's dicts, each just like this.
+    encode = DjangoJSONEncoder(ensure_ascii=False).encode  # as json.dumps(cls=...) builds it
+    plan = _json_plan(type(objects[0]), options)
+    if plan is None:
+        # Django's JSON serializer dumps the Python serializer's dicts, each just like this.
+        return [encode([data]) for data in serializers.serialize("python", objects, **kwargs)]
+    label, key, fields = plan
     return [
-        json.dumps([data], cls=DjangoJSONEncoder, ensure_ascii=False)
-        for data in serializers.serialize("python", objects, **kwargs)
+        encode([{"model": label, "pk": _value(obj, key), "fields": _values(obj, fields)}])
+        for obj in objects
     ]
+
+
+def _values(obj, fields):
+    return {name: _value(obj, field) for name, field in fields}
+
+
+def _value(obj, field):
+    """A field's value as Django's Python serializer writes it."""
+    value = field.value_from_object(obj)
+    return value if is_protected_type(value) else field.value_to_string(obj)
+
+
+def _json_plan(model, options):
+    """(model label, pk field, [(name, field)]) the Python serializer writes for `model`, or None
+    where it would do more than read each field (natural keys, many-to-many rows)."""
+    opts = model._meta.concrete_model._meta
+    wanted = set(options.fields) if options.fields is not None else None
+    many = [
+        field
+        for field in opts.local_many_to_many
+        if field.serialize
+        and (wanted is None or field.attname in wanted)
+        and field.remote_field.through._meta.auto_created
+    ]
+    if options.use_natural_foreign_keys or many:
+        return None
+    fields = []
+    for field in opts.local_fields:
+        if not field.serialize:
+            continue
+        selector = field.attname if field.remote_field is None else field.attname[:-3]
+        if wanted is None or selector in wanted:
+            fields.append((field.name, field))
+    return str(model._meta), opts.pk, fields
 
 
 def in_history(obj):

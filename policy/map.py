@@ -1,4 +1,4 @@
-"""The state map, drawn server-side from committed Census shapes, coloured by stage."""
+"""The state map, drawn server-side from committed Census shapes, colored by stage."""
 
 import json
 from functools import cache

@@ -99,7 +99,7 @@ class Kind(models.TextChoices):
     STATUTE = "statute", "Statute"
     REGULATION = "regulation", "Regulation"
     BOARD_RULE = "board_rule", "Board rule"
-    PILOT = "pilot", "Pilot programme"
+    PILOT = "pilot", "Pilot program"
     WAIVER = "waiver", "Waiver"
     GUIDANCE = "guidance", "Guidance"
     BUDGET = "budget", "Budget provision"
@@ -208,6 +208,20 @@ class PolicyEntry(Publishable):
     @property
     def label(self):
         return f"{self.identifier}: {self.title}" if self.identifier else self.title
+
+    def timeline(self):
+        """[(date, what happened, event or None)], oldest first: the dated steps, and the
+        introduced, enacted and in-effect dates no step of that day already tells."""
+        steps = [(event.date, event.description, event) for event in self.events.all()]
+        told = {day for day, _, _ in steps}
+        for day, what in (
+            (self.introduced_on, "Introduced"),
+            (self.enacted_on, "Enacted"),
+            (self.effective_on, "Took effect"),
+        ):
+            if day and day not in told:
+                steps.append((day, what, None))
+        return sorted(steps, key=lambda step: step[0])
 
     @property
     def own_date_label(self):

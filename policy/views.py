@@ -18,7 +18,15 @@ from competencyworks.views import PreviewMixin
 from policy import exports
 from policy import map as state_map
 from policy.filters import EntryFilter
-from policy.models import Event, PolicyEntry, StageChange, State, stages_on
+from policy.models import (
+    STAGE_DEFINITIONS,
+    Event,
+    PolicyEntry,
+    Stage,
+    StageChange,
+    State,
+    stages_on,
+)
 from wiki.models import Resource
 
 ENTRIES_PER_PAGE = 25
@@ -86,9 +94,13 @@ class StateView(DetailView):
             posts = posts | Post.objects.published().filter(tags=state_tag)
             resources = resources | Resource.objects.published().filter(tags=state_tag)
         stages = StageChange.objects.filter(state=state).order_by("-effective_from")
+        current = stages_on(timezone.localdate()).get(state.pk)
+        stage = Stage(current.stage) if current else Stage.NOT_ASSESSED
         return super().get_context_data(
             stage_history=stages,
-            current=stages_on(timezone.localdate()).get(state.pk),
+            current=current,
+            current_stage=stage,
+            current_definition=STAGE_DEFINITIONS[stage],
             entries=entries,
             posts=posts.distinct().order_by("-publish_at")[:10],
             resources=resources.distinct().order_by("title")[:10],

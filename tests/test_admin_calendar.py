@@ -202,6 +202,18 @@ def test_list_view_by_link_shows_days_with_items_and_their_move_forms(editor_cli
     assert 'href="/admin/calendar/2026/4/?view=list" rel="next"' in html
 
 
+def test_grid_items_are_dragged_with_their_move_form_and_link_to_it(editor_client):
+    post = PostFactory(title="Grading for learning", publish_at=at(2026, 3, 10, 9, 30))
+    response = editor_client.get(MARCH)
+    html = response.content.decode()
+
+    grid_item = item(cell(response, "2026-03-10"), "Grading for learning")[0]
+    assert f'data-move-form="move-blog-post-{post.pk}"' in grid_item
+    assert f'href="/admin/calendar/2026/3/?view=list#item-blog-post-{post.pk}">Move' in grid_item
+    assert html.count(f'<form class="cal-move-form" id="move-blog-post-{post.pk}"') == 1
+    assert f'id="item-blog-post-{post.pk}"' in list_day(response, "2026-03-10")
+
+
 def test_grid_page_carries_the_list_for_phones(editor_client):
     PostFactory(title="Grading for learning", publish_at=at(2026, 3, 10, 9, 30))
     response = editor_client.get(MARCH)
@@ -477,3 +489,8 @@ def test_malformed_moves_are_refused_with_a_message(editor_client, data):
 def test_moving_an_item_that_does_not_exist_is_not_found(editor_client):
     response = editor_client.post(MOVE, {"item": "blog.post:999999", "date": "2026-03-11"})
     assert response.status_code == 404
+
+
+def test_every_admin_page_links_to_the_calendar(editor_client):
+    for path in ["/admin/", "/admin/blog/post/", "/admin/blog/post/add/", MARCH]:
+        assert '<a href="/admin/calendar/">Calendar</a>' in editor_client.get(path).content.decode()

@@ -104,7 +104,8 @@ def test_staff_who_may_not_add_get_no_buttons(client):
 def test_editors_see_the_content_apps_first_and_no_technical_ones(editor_client):
     html = editor_client.get(START).content.decode()
 
-    assert apps_in(html) == CONTENT
+    assert apps_in(html)[:3] == CONTENT
+    assert not set(TECHNICAL) & set(apps_in(html))
     assert "Site administration</summary>" not in html
 
 
@@ -114,7 +115,7 @@ def test_superusers_find_technical_apps_under_a_collapsed_site_administration(ad
 
     assert "<summary>Site administration</summary>" in technical
     assert '<details class="start-technical" open' not in html
-    assert apps_in(content.split("<main")[-1]) == CONTENT
+    assert apps_in(content.split("<main")[-1])[:3] == CONTENT
     assert set(TECHNICAL) <= set(apps_in(technical))
     assert not set(CONTENT) & set(apps_in(technical))
 
@@ -123,7 +124,8 @@ def test_the_sidebar_lists_content_apps_first_and_hides_technical_ones_from_edit
     editor_client, admin_client
 ):
     sidebar = editor_client.get("/admin/blog/post/").content.decode()
-    assert apps_in(sidebar) == CONTENT
+    assert apps_in(sidebar)[:3] == CONTENT
+    assert not set(TECHNICAL) & set(apps_in(sidebar))
 
     everything = apps_in(admin_client.get("/admin/blog/post/").content.decode())
     assert everything[:3] == CONTENT
@@ -224,7 +226,7 @@ def test_recently_edited_shows_the_newest_ten_admin_saves_by_anyone(editor_clien
     assert "A deleted post</a>" not in recent  # nothing to open
     assert f'href="/admin/blog/post/{posts[-1].pk}/change/">Edited 11</a>' in recent
     assert "Edited 1<" not in recent  # older than the newest ten
-    assert "Changed by admin" in recent
+    assert "Changed by admin, just now" in recent
 
 
 def test_recently_edited_leaves_out_technical_records(admin_client, admin_user):

@@ -564,3 +564,43 @@ def test_create_editor_refuses_bad_or_taken_addresses(args, problem):
 
     with pytest.raises(CommandError, match=problem):
         create_editor(*args)
+
+
+ADD_EDITOR_URL = "/admin/blog/author/add-editor/"
+
+
+def test_a_superuser_adds_an_editor_in_one_screen(admin_client, client):
+    offered = admin_client.get("/admin/blog/author/").content.decode()
+
+    page = admin_client.post(ADD_EDITOR_URL, {"email": "Ben@Example.org", "name": "Ben Cole"})
+
+    assert f'href="{ADD_EDITOR_URL}"' in offered
+    user = get_user_model().objects.get(username="ben@example.org")
+    assert user.is_staff and list(user.groups.values_list("name", flat=True)) == ["Editors"]
+    assert Author.objects.get(user=user).name == "Ben Cole"
+    link = re.search(
+        r'value="http://testserver(/admin/set-password/[^"]+/)"', page.content.decode()
+    )
+    chosen = client.get(link[1], follow=True)
+    assert "new_password1" in chosen.content.decode()
+
+
+def test_adding_an_editor_twice_says_the_account_exists(admin_client):
+    admin_client.post(ADD_EDITOR_URL, {"email": "ben@example.org", "name": "Ben Cole"})
+
+    again = admin_client.post(ADD_EDITOR_URL, {"email": "BEN@example.org", "name": "Ben"})
+
+    assert again.context["form"].errors["email"] == ["There is already an account ben@example.org."]
+    assert Author.objects.filter(name__startswith="Ben").count() == 1
+
+
+def test_only_superusers_may_add_editors(editor_client):
+    listing = editor_client.get("/admin/blog/author/").content.decode()
+
+    assert editor_client.get(ADD_EDITOR_URL).status_code == 403
+    assert (
+        editor_client.post(ADD_EDITOR_URL, {"email": "x@example.org", "name": "X"}).status_code
+        == 403
+    )
+    assert ADD_EDITOR_URL not in listing
+    assert not get_user_model().objects.filter(username="x@example.org").exists()

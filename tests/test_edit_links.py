@@ -9,6 +9,7 @@ from django.test import Client
 from competencyworks.pagecache import store
 from policy.models import State
 from tests.factories import PageFactory, PostFactory, ResourceFactory, UserFactory
+from tests.test_page_cache import answer, front  # noqa: F401 (a fixture)
 from tests.test_policy_pages import PolicyEntryFactory
 from tests.test_site_pages import SitePageFactory
 
@@ -103,3 +104,26 @@ def test_a_superuser_edits_the_state_itself(client):
     assert (
         f'<a href="/admin/policy/state/{idaho.pk}/change/">{EDIT}</a>' in response.content.decode()
     )
+
+
+def test_through_the_production_front_readers_and_staff_each_get_their_own(
+    front,  # noqa: F811
+    client,
+    editor,
+    item,
+):
+    """The WSGI front answers cached pages before Django: staff still reach Django."""
+    address = item[0].get_absolute_url()
+    plain = {"Accept-Encoding": "identity"}
+    for _ in range(2):
+        status, _, body, sent = answer(front, address, **plain)
+    assert status == 200 and sent["X-Cache"] == "hit" and EDIT not in body.decode()
+    client.force_login(editor)
+    session = {"Cookie": f"sessionid={client.cookies['sessionid'].value}", **plain}
+
+    status, _, body, sent = answer(front, address, **session)
+
+    assert status == 200 and "x-cache" not in sent
+    assert edit_link(item) in body.decode()
+    status, _, body, sent = answer(front, address, **plain)
+    assert sent["X-Cache"] == "hit" and EDIT not in body.decode()

@@ -43,7 +43,10 @@ def test_sanitise_keeps_structure(kept):
     ("html", "text"),
     [
         ("<p>One &amp; two</p><p>three</p>", "One & two three"),
-        ("<h2>Title</h2>Body", "Title Body"),
+        ("<h2>Title</h2>Body", "Title. Body"),
+        ("<h3>Why <em>now</em>?</h3><p>Because</p>", "Why now? Because"),
+        ("<table><caption>Rates</caption><tr><td>A</td><td>B</td></tr></table>", "Rates A B"),
+        ("<ul><li>one</li></ul>after<hr>end", "one after end"),
         ("<table><tr><th>State</th><td>Maine</td></tr></table>", "State Maine"),
         ("line<br>break", "line break"),
         (" <p>\tOne&nbsp;&nbsp;two\u2028three\u3000</p>\n", "One two three"),  # any space
@@ -57,6 +60,14 @@ def test_excerpt_truncates_on_a_word_boundary():
     body = "<p>" + " ".join(f"word{n}" for n in range(100)) + "</p>"
     text = excerpt(body, words=5)
     assert text == "word0 word1 word2 word3 word4…"
+
+
+def test_excerpt_leaves_out_tables_and_ends_headings():
+    body = (
+        "<h2>Credit rules</h2><table><tr><th>State</th><th>Year</th></tr>"
+        "<tr><td>Maine</td><td>2012</td></tr></table><p>Most states changed course.</p>"
+    )
+    assert excerpt(body) == "Credit rules. Most states changed course."
 
 
 def test_excerpt_of_short_text_is_the_text():

@@ -136,6 +136,30 @@ def test_the_library_is_a_grid_of_thumbnails_searched_by_title_or_alt_text(
         assert editor_client.get(LIBRARY_URL).status_code == 200
 
 
+def test_an_image_whose_file_went_missing_does_not_break_the_library(editor_client):
+    library_image(title="Kept")
+    gone = library_image(title="Gone")
+    gone.file.storage.delete(gone.file.name)
+    Image.objects.filter(pk=gone.pk).update(focal_x=20)  # its thumbnail must be made anew
+
+    listing = editor_client.get(LIBRARY_URL)
+    results = editor_client.get(RESULTS_URL)
+
+    assert listing.status_code == 200 and "Kept" in listing.content.decode()
+    assert results.status_code == 200 and results.json()["count"] == 2
+
+
+def test_an_image_featured_on_a_post_cannot_be_deleted(editor_client):
+    image = library_image()
+    PostFactory(featured_image=image, title="Portfolio Night")
+
+    page = editor_client.get(f"{LIBRARY_URL}{image.pk}/delete/").content.decode()
+    editor_client.post(f"{LIBRARY_URL}{image.pk}/delete/", {"post": "yes"})
+
+    assert "Portfolio Night" in page
+    assert Image.objects.filter(pk=image.pk).exists()
+
+
 def test_the_lookup_window_hands_the_chosen_image_to_the_post_form(editor_client):
     image = library_image(title="Portfolio wall")
 
@@ -263,6 +287,8 @@ def test_the_picker_searches_and_finds_one_image_by_id(editor_client):
     assert [item["title"] for item in by_caption["results"]] == ["Portfolio wall"]
     assert [item["title"] for item in by_alt["results"]] == ["Graduation"]
     assert by_id["results"][0]["url"] == wall.large.url
+    too_big = editor_client.get(RESULTS_URL, {"id": "9" * 30, "q": "x" * 5000})
+    assert too_big.status_code == 200 and too_big.json()["results"] == []
 
 
 def test_the_picker_needs_the_permission_to_see_the_library():
@@ -313,6 +339,7 @@ def test_a_featured_image_chosen_from_the_library_fills_the_post(editor_client):
     post = Post.objects.get()
     assert post.featured_image == image
     assert post.image.name == image.file.name  # the same stored file, not a copy
+    assert (post.image_width, post.image_height) == (image.width, image.height) == (800, 600)
     assert (post.image_alt, post.image_caption, post.image_credit) == (
         "Students at work",
         "Room 12",
@@ -332,6 +359,7 @@ def test_a_featured_image_uploaded_on_the_post_form_joins_the_library(editor_cli
     image = Image.objects.get()
     assert post.featured_image == image and post.image.name == image.file.name
     assert (image.alt_text, image.uploaded_by) == ("Students at work", editor)
+    assert (image.width, image.height) == (post.image_width, post.image_height) == (800, 600)
 
 
 def test_the_featured_image_input_previews_the_chosen_file(editor_client):

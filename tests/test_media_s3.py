@@ -84,7 +84,9 @@ def test_uploaded_image_and_its_renditions_are_stored_in_the_bucket(admin_client
     assert post.image.name in stored
     for rendition in (post.image_card, post.image_large, post.image_social):
         assert rendition.name in stored
-    assert len(stored) == 4
+    # The upload joined the media library: its thumbnail too (its large copy is the post's).
+    assert post.featured_image.thumbnail.name in stored
+    assert len(stored) == 5
 
 
 @pytest.mark.django_db

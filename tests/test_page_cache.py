@@ -5,13 +5,17 @@ import socket
 import time
 from datetime import timedelta
 
+import httpx
 import pytest
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 
 from blog.models import Post
 from competencyworks.models import ContentVersion
 from competencyworks.pagecache import store, version
+from competencyworks.pagecache.front import PageCacheFront
 from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +186,113 @@ def closed_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]  # closed again when this returns: nothing listens there
+
+
+# Answer-time headers: when, whether from the cache, and until when a front cache may keep it.
+PER_ANSWER = {"date", "x-cache", "x-accel-expires"}
+
+
+@pytest.fixture
+def front(monkeypatch):
+    """A reader of the production WSGI application (competencyworks.wsgi: the page cache's
+    front before Django) in this process; `front.reached` lists the requests Django answered."""
+    from competencyworks.wsgi import django_application
+
+    reached = []
+
+    def django(environ, start_response):
+        reached.append(environ["REQUEST_METHOD"] + " " + environ["PATH_INFO"])
+        return django_application(environ, start_response)
+
+    # Like Django's test client, keep the test's database connection between requests.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    # The version read by one request stays trusted for the next, however slow this machine.
+    monkeypatch.setattr(version, "TRUST_SECONDS", 60)
+    transport = httpx.WSGITransport(app=PageCacheFront(django))
+    try:
+        with httpx.Client(transport=transport, base_url="https://testserver") as reader:
+            reader.reached = reached
+            yield reader
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def answer(reader, path, method="GET", **headers):
+    """(status, headers without the answer-time ones, body bytes as sent)."""
+    with reader.stream(method, path, headers=headers) as response:
+        body = b"".join(response.iter_raw())
+    kept = {
+        name.lower(): value
+        for name, value in response.headers.items()
+        if name.lower() not in PER_ANSWER
+    }
+    return response.status_code, kept, body, response.headers
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+def test_the_front_answers_a_cached_page_exactly_as_it_was_rendered(front, encoding):
+    PostFactory(title="Byte for byte")
+    status, headers, body, sent = answer(front, "/blog/", **{"Accept-Encoding": encoding})
+    assert sent["X-Cache"] == "miss" and front.reached == ["GET /blog/"]
+
+    again = answer(front, "/blog/", **{"Accept-Encoding": encoding})
+    assert front.reached == ["GET /blog/"]  # answered before Django
+    assert again[3]["X-Cache"] == "hit"
+    assert again[:3] == (status, headers, body)
+    security = ["content-security-policy", "strict-transport-security", "referrer-policy"]
+    security += ["permissions-policy", "x-frame-options", "x-content-type-options"]
+    for header in [*security, "etag", "last-modified", "vary"]:
+        assert header in again[1], header
+    assert (headers.get("content-encoding") == "gzip") == (encoding == "gzip")
+    content = gzip.decompress(body) if encoding == "gzip" else body
+    assert "Byte for byte" in content.decode()
+
+    head = answer(front, "/blog/", method="HEAD", **{"Accept-Encoding": encoding})
+    assert head[:3] == (status, headers, b"")
+    assert front.reached == ["GET /blog/"]
+
+
+def test_revalidating_readers_get_a_304_from_the_full_stack(front):
+    PostFactory()
+    _, headers, body, _ = answer(front, "/blog/", **{"Accept-Encoding": "gzip"})
+    etag, modified = headers["etag"], headers["last-modified"]
+
+    for condition in ({"If-None-Match": etag}, {"If-Modified-Since": modified}):
+        status, not_modified, empty, sent = answer(
+            front, "/blog/", **{"Accept-Encoding": "gzip"}, **condition
+        )
+        assert (status, empty, sent["X-Cache"]) == (304, b"", "hit"), condition
+        assert not_modified["etag"] == etag
+    assert front.reached == ["GET /blog/"] * 3  # a revalidation reads the version afresh
+
+    changed = answer(front, "/blog/", **{"Accept-Encoding": "gzip", "If-None-Match": '"old"'})
+    assert changed[:3] == (200, headers, body)
+
+
+def test_staff_never_receive_cached_bytes(front, client, editor):
+    post = PostFactory(title="Edited by staff")
+    plain = {"Accept-Encoding": "identity"}
+    for _ in range(2):
+        anonymous = answer(front, post.get_absolute_url(), **plain)
+    assert anonymous[3]["X-Cache"] == "hit"
+    client.force_login(editor)
+    session = {"Cookie": f"sessionid={client.cookies['sessionid'].value}", **plain}
+
+    status, _, body, sent = answer(front, post.get_absolute_url(), **session)
+    assert status == 200 and "x-cache" not in sent
+    assert front.reached[-1] == f"GET {post.get_absolute_url()}"
+    assert "Edit this page" in body.decode()
+
+    # What staff saw was never stored: readers still get the page without the link.
+    for _ in range(2):
+        reader = answer(front, post.get_absolute_url(), **plain)
+        assert reader[3]["X-Cache"] == "hit" and "Edit this page" not in reader[2].decode()
+
+
+def test_an_unknown_host_is_refused_by_django_not_the_front(front):
+    PostFactory()
+    for _ in range(2):
+        assert front.get("/blog/", headers={"Host": "attacker.example"}).status_code == 400
+    assert len(front.reached) == 2

@@ -29,7 +29,7 @@ LOOKUPS = {
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("Statute", "statute"), ("budget provision", "budget"), ("BOARD_RULE", "board_rule"),
-     ("board-rule", "board_rule"), ("Pilot programme", "pilot"), ("law", None)],
+     ("board-rule", "board_rule"), ("Pilot program", "pilot"), ("law", None)],
 )  # fmt: skip
 def test_kinds_are_read_from_values_or_labels(value, expected):
     assert choice(value, Kind.choices) == expected

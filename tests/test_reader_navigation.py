@@ -14,8 +14,8 @@ from django.utils import timezone
 from blog.models import SitePage
 from competencyworks.models import MovedPage, SearchDocument
 from competencyworks.publishing import Status
+from policy.models import STAGE_DEFINITIONS, PolicyEntry, StageChange, State
 from policy.models import Kind as PolicyKind
-from policy.models import PolicyEntry, State
 from policy.models import Status as PolicyStatus
 from tests.factories import (
     AuthorFactory,
@@ -298,3 +298,186 @@ def test_the_404_page_never_fails_itself(client):
         response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in content(response)
+
+
+# Archives --------------------------------------------------------------------------------
+
+
+def test_the_blog_lists_years_with_counts_linking_to_their_archives(client):
+    this_year = timezone.localdate().year
+    for year, count in ((this_year - 3, 2), (this_year - 1, 1)):
+        for n in range(count):
+            PostFactory(publish_at=timezone.make_aware(timezone.datetime(year, 5, 10 + n, 12)))
+    PostFactory(draft=True)
+    PostFactory(scheduled=True)
+    page = content(client.get("/blog/"))
+    archive = page.split('id="archive-years-title"')[1].split("</nav>")[0]
+    assert re.findall(
+        r'<a href="(/blog/\d{4}/)">(\d{4})</a> <span class="count">\((\d+)\)', archive
+    ) == [
+        (f"/blog/{this_year - 1}/", str(this_year - 1), "1"),
+        (f"/blog/{this_year - 3}/", str(this_year - 3), "2"),
+    ]
+    year = content(client.get(f"/blog/{this_year - 3}/"))
+    assert f'href="/blog/{this_year - 3}/05/"' in year
+    assert client.get(f"/blog/{this_year - 3}/05/").status_code == 200
+    assert 'id="archive-years-title"' in content(client.get("/blog/section/k-12/"))
+
+
+def test_the_archive_list_costs_one_query_however_many_years(client):
+    PostFactory()
+    with CaptureQueriesContext(connection) as few:
+        client.get("/blog/")
+    for year in range(2001, 2021):
+        PostFactory(publish_at=timezone.make_aware(timezone.datetime(year, 3, 3, 12)))
+    with CaptureQueriesContext(connection) as many:
+        client.get("/blog/")
+    assert len(few) == len(many)
+
+
+# Filtered lists are kept out of search engines --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("list_url", "filtered"),
+    [
+        ("/blog/", "/blog/?tag=equity"),
+        ("/blog/", "/blog/?section=k-12&page=1"),
+        ("/library/", "/library/?kind=report"),
+        ("/library/", "/library/?topic=nope"),
+        ("/policy/", "/policy/?state=ID"),
+    ],
+)
+def test_filtered_lists_are_noindex_with_the_list_as_canonical(client, list_url, filtered):
+    PostFactory(tags=["equity"])
+    ResourceFactory()
+    plain = content(client.get(list_url))
+    assert 'name="robots"' not in plain
+    assert f'<link rel="canonical" href="http://testserver{list_url}">' in plain
+    page = content(client.get(filtered))
+    assert '<meta name="robots" content="noindex">' in page
+    assert f'<link rel="canonical" href="http://testserver{list_url}">' in page
+
+
+def test_a_later_page_of_a_list_is_indexed_under_its_own_address(client):
+    for n in range(12):
+        PostFactory(title=f"Post {n}")
+    page = content(client.get("/blog/?page=2&utm_source=newsletter"))
+    assert 'name="robots"' not in page
+    assert '<link rel="canonical" href="http://testserver/blog/?page=2">' in page
+
+
+def test_search_results_are_noindex(client):
+    assert '<meta name="robots" content="noindex">' in content(client.get("/search/?q=x"))
+
+
+# Search: snippets, the heading, and somewhere to go from nothing ---------------------------
+
+
+def result_blocks(page):
+    return re.findall(r'<li class="result">(.*?)</li>', page, re.S)
+
+
+def test_snippets_come_from_the_text_where_the_words_were_found(client):
+    PostFactory(
+        title="Portfolio defenses",
+        body="<p>Opening words about schools.</p>" + "<p>Filler sentence here.</p>" * 40
+        + "<p>Students present a portfolio to a panel of teachers.</p>",
+        tags=["portfolio"],
+    )  # fmt: skip
+    block = result_blocks(content(client.get("/search/", {"q": "portfolio"})))[0]
+    snippet = block.split("</h2>")[1]
+    assert "<mark>portfolio</mark> to a panel" in snippet.replace("Portfolio", "portfolio")
+    assert "Opening words" not in snippet  # not the start of the body, nor the title
+
+
+def test_the_heading_never_puts_quotes_within_quotes(client):
+    page = content(client.get("/search/", {"q": '"seat time" waiver'}))
+    assert "for “seat time” waiver" in page
+    assert "“&quot;" not in page and "&quot;”" not in page
+    assert "for “rubrics”" in content(client.get("/search/", {"q": "rubrics"}))
+
+
+def test_an_empty_result_offers_a_spelling_popular_tags_and_recent_posts(
+    client, django_assert_max_num_queries
+):
+    PostFactory(title="Assessment for learning", body="<p>Assessment guides teaching.</p>",
+                tags=["assessment"])  # fmt: skip
+    PostFactory(title="Newest post", tags=["equity"])
+    with django_assert_max_num_queries(9):
+        page = content(client.get("/search/", {"q": "assesment"}))
+    assert "No results for “assesment”" in page
+    # SQLite suggests the word from the index's vocabulary, PostgreSQL the closest title.
+    suggestion = re.search(r'Did you mean <a href="/search/\?q=([^"]+)">', page)[1]
+    assert suggestion.lower().split("%20")[0] == "assessment"
+    section = page.split('id="try-instead"')[1]
+    assert 'href="/tags/assessment/"' in section and 'href="/tags/equity/"' in section
+    assert "Newest post" in section
+
+
+def test_search_results_show_each_items_own_date(client):
+    ResourceFactory(title="Rubric report", summary="About rubrics.", year=2016)
+    with committed():
+        PolicyEntry.objects.create(
+            state=State.objects.get(code="ID"), title="Rubric rule", kind=PolicyKind.STATUTE,
+            year=2014, policy_status=PolicyStatus.SIGNED, summary="About rubrics.",
+            introduced_on=date(2014, 2, 1), status=Status.PUBLISHED, publish_at=ago(days=1),
+        )  # fmt: skip
+    kickers = re.findall(r'<p class="kicker">(.*?)</p>', content(client.get("/search/?q=rubric")))
+    assert sorted(kickers) == ["Policy entry · Introduced February 1, 2014", "Resource · 2016"]
+
+
+# State pages and policy entries ------------------------------------------------------------
+
+
+def test_a_state_page_shows_its_stage_as_a_badge_with_its_history(client):
+    idaho = State.objects.get(code="ID")
+    StageChange.objects.create(
+        state=idaho, stage="emerging", effective_from=date(2015, 7, 1), reason="A pilot began."
+    )
+    page = content(client.get("/policy/states/id/"))
+    assert '<span class="stage-badge stage-emerging">Emerging</span> since 2015.' in page
+    history = page.split('id="stage-history"')[1].split("</section>")[0]
+    assert "A pilot began." in history
+    assert page.count("A pilot began.") == 1  # the reason once, in the history
+    assert STAGE_DEFINITIONS["emerging"] in page
+    assert '<div class="measure">' in page
+
+
+def test_a_policy_entry_tells_each_fact_once_with_tags_sources_and_related_posts(client):
+    post = PostFactory(title="What Idaho changed")
+    entry = policy_entry(
+        "Mastery pilots", tags=["Seat time"], session="2016", year=2016,
+        introduced_on=date(2016, 1, 12), enacted_on=date(2016, 3, 2),
+    )  # fmt: skip
+    with committed():
+        entry.events.create(date=date(2016, 3, 2), description="Signed by the governor")
+        entry.sources.create(title="Bill text", url="https://legislature.example/hb1")
+        entry.related_posts.add(post)
+    page = content(client.get(entry.get_absolute_url()))
+    facts = page.split('<dl class="facts">')[1].split("</dl>")[0]
+    assert "<dt>Session</dt><dd>2016</dd>" in facts
+    assert "<dt>Year</dt>" not in facts  # the session says it
+    assert "Introduced" not in facts and "Enacted" not in facts
+    timeline = re.findall(r"<time [^>]*>([^<]*)</time>: ([^<]*)</li>", page)
+    assert timeline == [
+        ("January 12, 2016", "Introduced"),
+        ("March 2, 2016", "Signed by the governor"),  # the day's own step, not "Enacted" too
+    ]
+    assert 'href="/tags/seat-time/"' in page
+    assert 'href="https://legislature.example/hb1"' in page
+    assert f'href="{post.get_absolute_url()}"' in page
+
+
+def test_resource_dates_are_their_publication_year_in_feeds_and_on_the_home_page(client):
+    ResourceFactory(title="Old but new here", kind="report", year=2012, publisher="Lab")
+    feed = ElementTree.fromstring(client.get("/library/feed/").content)
+    assert feed.find("channel/item").findtext("title") == "Old but new here (Report, 2012)"
+    assert "Report, 2012 · Lab" in content(client.get("/"))
+
+
+def test_tags_on_resources_and_guides_lead_to_the_tag_page(client):
+    resource = ResourceFactory(title="Tagged resource", tags=["rubrics"])
+    guide = PageFactory(title="Tagged guide", tags=["rubrics"])
+    for item in (resource, guide):
+        assert 'href="/tags/rubrics/"' in content(client.get(item.get_absolute_url()))

@@ -326,7 +326,7 @@ def test_resource_detail_shows_its_fields(client, tree):
     )
     assert "<p>First paragraph.</p>\n\n<p>Second paragraph.</p>" in content
     assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
-    assert '<a href="/library/?tag=grading">#grading</a>' in content
+    assert '<a href="/tags/grading/">#grading</a>' in content  # the one page of the tag
     assert "<title>A field guide · " in content
     assert "Preview:" not in content
     assert "did not work" not in content
@@ -716,9 +716,10 @@ def test_wiki_links_point_at_the_page_whatever_the_case(client):
         "and [[ Mastery_grading ]]."
     )
     body = wiki_body(client.get(page.get_absolute_url()))
-    assert '<a class="wiki-link" href="/library/guides/mastery-grading/">mastery GRADING</a>' in body
-    assert '<a class="wiki-link" href="/library/guides/mastery-grading/">how grading works</a>' in body
-    assert '<a class="wiki-link" href="/library/guides/mastery-grading/">Mastery_grading</a>' in body
+    link = '<a class="wiki-link" href="/library/guides/mastery-grading/">'
+    assert f"{link}mastery GRADING</a>" in body
+    assert f"{link}how grading works</a>" in body
+    assert f"{link}Mastery_grading</a>" in body
     assert "missing" not in body and "data-wiki-key" not in body
 
 
@@ -823,7 +824,7 @@ def test_page_shows_topics_tags_and_history_link(client, tree):
     page = PageFactory(title="Tagged page", topics=[rubrics], tags=["grading"])
     content = client.get(page.get_absolute_url()).content.decode()
     assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
-    assert "<li>#grading</li>" in content
+    assert '<li><a href="/tags/grading/">#grading</a></li>' in content
     assert '<a href="/library/guides/tagged-page/history/">History</a>' in content
 
 
@@ -838,7 +839,7 @@ def test_missing_page_is_a_friendly_404_for_readers(request, who):
     content = response.content.decode()
     assert "“Unwritten idea” has no guide yet" in content
     assert "nobody has written this one yet" in content
-    assert '<a href="/library/guides/">Browse the wiki pages</a>' in content
+    assert '<a href="/library/guides/">Browse the guides</a>' in content
 
 
 def test_missing_page_without_a_title(client):
@@ -1109,7 +1110,8 @@ def test_topic_three_levels_deep(client, tree):
     response = client.get("/library/topics/assessment/")
     assert titles(response.context["resources"]) == ["Deep resource"]
     assert titles(response.context["pages"]) == ["Deep page"]
-    assert titles(client.get("/library/?topic=assessment").context["resources"]) == ["Deep resource"]
+    filtered = client.get("/library/?topic=assessment")
+    assert titles(filtered.context["resources"]) == ["Deep resource"]
 
 
 def test_empty_topic_says_so(client, tree):

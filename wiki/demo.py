@@ -38,7 +38,7 @@ RESOURCES = [
      "A recorded panel of state officials on waivers, pilots and lessons learned."),
     ("Network for Personalized Learning", Kind.ORGANISATION, "", "",
      None, ["Teaching practice"], ["networks"],
-     "A nonprofit network of districts sharing tools for student-centred learning."),
+     "A nonprofit network of districts sharing tools for student-centered learning."),
     ("Competency Programs in Community Colleges", Kind.ARTICLE, "Higher Ed Weekly", "Priya Shah",
      2022, ["Higher education"], ["higher education", "credit"],
      "Profiles three colleges that let working adults progress by demonstrating skills."),
@@ -48,7 +48,7 @@ RESOURCES = [
     ("The Mastery Transcript Explained", Kind.WEBSITE, "Transcript Project", "",
      2020, ["Assessment", "Higher education"], ["transcripts"],
      "Explains a transcript that lists demonstrated competencies instead of course grades."),
-    ("Calibrating Teacher Judgement", Kind.REPORT, "Learning Futures Lab", "Ana Ruiz",
+    ("Calibrating Teacher Judgment", Kind.REPORT, "Learning Futures Lab", "Ana Ruiz",
      2023, ["Rubrics", "Teaching practice"], ["assessment", "professional learning"],
      "How teams score the same work together until their ratings agree."),
     ("Pacing Guides for Flexible Classrooms", Kind.TOOL, "Open Classroom Press", "",
@@ -58,7 +58,7 @@ RESOURCES = [
 
 PAGES = [
     ("Competency-based education",
-     "Competency-based education is a way of organising school so that students move ahead "
+     "Competency-based education is a way of organizing school so that students move ahead "
      "when they show mastery, not when the calendar says so.\n\n"
      "Key ideas:\n\n* clear learning targets ([[Learning targets]])\n"
      "* meaningful assessment ([[Performance task|performance tasks]])\n"

@@ -188,7 +188,9 @@ class ResourceFeed(Feed):
         return Resource.objects.published().prefetch_related("tags").order_by("-publish_at")[:20]
 
     def item_title(self, resource):
-        return f"{resource.title} ({resource.get_kind_display()})"
+        # The year it was published, not the day it joined the library (the item's date).
+        year = f", {resource.year}" if resource.year else ""
+        return f"{resource.title} ({resource.get_kind_display()}{year})"
 
     def item_summary(self, resource):
         return resource.summary

@@ -10,12 +10,12 @@ a revision, so History can always bring back what an import wrote.
 import hashlib
 from array import array
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import groupby, islice
 from operator import attrgetter
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import connection
+from django.db import connection, connections, models, router
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -40,7 +40,7 @@ POST_FIELDS = [
     "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
     "excerpt_only", "image", "image_width", "image_height", "image_alt", "image_caption",
-    "image_credit", "image_source_url", "import_digest", "updated_at",
+    "image_credit", "image_source_url", "featured_image", "import_digest", "updated_at",
 ]  # fmt: skip
 # The fields a conflict compares to say what the source changed since it was last imported.
 COMPARED_FIELDS = [
@@ -55,6 +55,76 @@ def batched(items, size):
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
+
+
+def insert(objects):
+    """bulk_create() for new rows of one model, without the ORM compiling SQL for each value:
+    the same values (each field's pre_save and database preparation), the same primary keys
+    set on the objects, in few statements."""
+    if not objects:
+        return
+    model = type(objects[0])
+    using = router.db_for_write(model)
+    connection = connections[using]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    prepare = [preparation(field, connection) for field in fields]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    row = f"({', '.join(['%s'] * len(fields))})"
+    size = max(connection.ops.bulk_batch_size(fields, objects), 1)
+    returning = connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objects), size):
+            chunk = objects[start : start + size]
+            values = [to_db(obj) for obj in chunk for to_db in prepare]
+            cursor.execute(
+                f"INSERT INTO {model._meta.db_table} ({columns}) "
+                f"VALUES {', '.join([row] * len(chunk))} RETURNING {returning}",
+                values,
+            )
+            for obj, (pk,) in zip(chunk, cursor.fetchall(), strict=True):
+                obj.pk = pk
+                obj._state.adding, obj._state.db = False, using
+
+
+# Values these fields store as they are: their preparation would return them unchanged.
+PLAIN_VALUES = [
+    ((models.CharField, models.TextField), (str, type(None))),
+    ((models.IntegerField, models.ForeignKey), (int, type(None))),
+    ((models.BooleanField,), (bool,)),
+]
+
+
+FOREIGN_KEY_PREP = models.ForeignKey.get_db_prep_save
+
+
+def preparation(field, connection):
+    """obj -> the value `field` of a new row stores, as bulk_create() prepares it; values
+    that preparation leaves as they are skip it (a few calls fewer for each of thousands)."""
+    attname = field.attname
+    if type(field).pre_save is not models.Field.pre_save:  # auto_now, files
+        return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
+    plain = ()
+    if type(field).get_db_prep_save in (models.Field.get_db_prep_save, FOREIGN_KEY_PREP):
+        plain = next((kinds for classes, kinds in PLAIN_VALUES if isinstance(field, classes)), ())
+    if isinstance(field, models.ForeignKey) and not isinstance(
+        field.target_field, models.AutoField
+    ):
+        plain = ()  # keys to anything but a numbered id are prepared as their target is
+
+    def to_db(obj):
+        value = getattr(obj, attname)
+        return value if type(value) in plain else field.get_db_prep_save(value, connection)
+
+    return to_db
+
+
+def prefetched(obj, name, items):
+    """Give `obj` its related `name` rows as prefetch_related() does: reading them is free."""
+    rows = getattr(obj, name).all()
+    rows._result_cache, rows._prefetch_done = items, True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = rows
 
 
 def slugs_in_use(slugs):
@@ -114,7 +184,8 @@ class Loader:
         self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
         self.post_ids_by_link = {}  # short hash of link_key(old permalink) -> post id
         self.written_ids = array("q")
-        self.written_files = array("H")  # per written post, its file's index in self.files
+        self.written_revisions = array("q")  # per written post, the revision of its import
+        self.relinked = set()  # ids of written posts whose bodies finish() changed
         self.files = []
         self.counts = Counter()
         self.skipped = []
@@ -136,7 +207,7 @@ class Loader:
     def finish(self):
         self.rewrite_internal_links()
         self.link_parts()
-        self.record_revisions()
+        self.revise_relinked()
 
     def skip(self, source, title, reason):
         self.skipped.append({"source": source, "title": title, "reason": reason})
@@ -180,13 +251,15 @@ class Loader:
         changed += self.add_images(changed, unchanged)
         new_posts = [post for post, _, _ in changed if post.pk is None]
         updated_posts = [post for post, _, _ in changed if post.pk is not None]
-        Post.objects.bulk_create(new_posts)
+        insert(new_posts)
         Post.objects.bulk_update(updated_posts, POST_FIELDS)
         # What the import wrote is the baseline a later save on this site moves on from; an
         # image stored later for an unchanged post leaves that baseline as it was.
         Post.objects.filter(pk__in=[post.pk for post in from_source]).update(
             imported_at=F("updated_at")
         )
+        for post in from_source:
+            post.imported_at = post.updated_at  # as the update above wrote it
         self.write_relations(
             [(post, record) for post, record, _ in changed], [post.pk for post in updated_posts]
         )
@@ -198,8 +271,17 @@ class Loader:
         for post, record, _ in changed:
             action = "created" if id(post) in created else "updated"
             self.remember(post, record, action, urls[id(post)])
-            self.written_ids.append(post.pk)
-            self.written_files.append(len(self.files) - 1)
+        # History: a revision of each post as written, from the posts in hand (with their
+        # bylines), dated in UTC as a read from the database would give them; finish()
+        # rewrites those of posts whose links it changes.
+        for post, _, _ in changed:
+            if post.publish_at is not None:
+                post.publish_at = post.publish_at.astimezone(UTC)
+        made = revisions.record_revisions(
+            [post for post, _, _ in changed], IMPORTED_FROM + self.files[-1]
+        )
+        self.written_ids.extend(post.pk for post, _, _ in changed)
+        self.written_revisions.extend(revision.pk for revision in made)
 
     def load_page(self, record):
         """A WordPress page becomes one of the site's pages, at /its-slug/ whatever its parent
@@ -421,8 +503,12 @@ class Loader:
         """Bylines and tags of these posts (replacing those of updated posts)."""
         bylines, tagged = [], []
         for post, record in pairs:
-            for position, name in enumerate(dict.fromkeys(record.authors)):
-                bylines.append((post.pk, self.author(name).pk, position))
+            made = [
+                Byline(post=post, author=self.author(name), position=position)
+                for position, name in enumerate(dict.fromkeys(record.authors))
+            ]
+            prefetched(post, "bylines", made)  # its revision follows them
+            bylines += made
             by_id = {tag.pk: tag for tag in (self.tag(n) for n in record.tags if n.strip())}
             tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in by_id)
         # Plain SQL: thousands of link rows need no model instances, and a queryset delete
@@ -439,15 +525,11 @@ class Loader:
                     [self.post_type.pk, *updated_ids],
                 )
             cursor.executemany(
-                f"INSERT INTO {Byline._meta.db_table} (post_id, author_id, position) "
-                "VALUES (%s, %s, %s)",
-                bylines,
-            )
-            cursor.executemany(
                 f"INSERT INTO {TaggedItem._meta.db_table} (object_id, content_type_id, tag_id) "
                 "VALUES (%s, %s, %s)",
                 tagged,
             )
+        insert(bylines)
 
     def author(self, name):
         name = xml_text(name).strip()[:200]  # as a save stores it, so a re-run finds the row
@@ -524,19 +606,19 @@ class Loader:
             }
         )
 
-    def record_revisions(self):
-        """A revision of each post written, as it stands after the run, named for its file."""
-        for ids, files in zip(
-            batched(self.written_ids, BATCH_SIZE),
-            batched(self.written_files, BATCH_SIZE),
-            strict=True,
-        ):
-            posts = Post.objects.filter(pk__in=ids).prefetch_related("bylines").in_bulk()
-            for index, file_name in enumerate(self.files):
-                revisions.record_revisions(
-                    [posts[pk] for pk, file in zip(ids, files, strict=True) if file == index],
-                    IMPORTED_FROM + file_name,
-                )
+    def revise_relinked(self):
+        """The import's revision of each post whose links finish() changed holds the post as
+        it stands after the run."""
+        if not self.relinked:
+            return
+        revision_of = {
+            pk: revision
+            for pk, revision in zip(self.written_ids, self.written_revisions, strict=True)
+            if pk in self.relinked
+        }
+        for ids in batched(sorted(self.relinked), BATCH_SIZE):
+            posts = Post.objects.filter(pk__in=ids).prefetch_related("bylines__author")
+            revisions.rewrite_versions([(revision_of[post.pk], post) for post in posts])
 
     def link_parts(self):
         """ "Read Part 1 here" in a post of a series links to part 1, once it is imported.
@@ -564,6 +646,7 @@ class Loader:
                 if new_body != body:
                     linked.append(Post(pk=pk, body=new_body))
             Post.objects.bulk_update(linked, ["body"])
+            self.relinked.update(post.pk for post in linked)
 
     @staticmethod
     def parts_named(body):
@@ -601,6 +684,7 @@ class Loader:
                 if new_body != body:
                     rewritten.append(Post(pk=pk, body=new_body))
             Post.objects.bulk_update(rewritten, ["body"])
+            self.relinked.update(post.pk for post in rewritten)
             self.counts["links_rewritten"] += len(rewritten)
 
     def summary(self):

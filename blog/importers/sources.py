@@ -55,10 +55,14 @@ def records_from(path, *, source_format, time_zone):
     if source_format == "auto":
         source_format = sniff(path)
     if source_format == "wxr":
-        items = in_parallel(path, wxr.parse_wxr, time_zone=time_zone)
-    else:
-        items = text_archive.text_archive_records(path, time_zone=time_zone)
-    return map(detect.recognise, items)
+        return in_parallel(path, recognised_wxr, time_zone=time_zone)
+    return map(detect.recognise, text_archive.text_archive_records(path, time_zone=time_zone))
+
+
+def recognised_wxr(path, *, time_zone):
+    """A WXR file's items with cross-posts and series recognised: in the reading process,
+    which leaves the importing one only the writing."""
+    return map(detect.recognise, wxr.parse_wxr(path, time_zone=time_zone))
 
 
 def in_parallel(path, parse, **options):

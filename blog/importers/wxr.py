@@ -1,12 +1,13 @@
 """Reading WordPress WXR exports (versions 1.0 to 1.2) into post records.
 
-The file is streamed twice with defusedxml's ``iterparse``; memory stays flat however big the
-export is, because every ``<item>`` (and every other child of ``<channel>``) is cleared and
-dropped as soon as it has been read:
+The file is streamed twice through defusedxml's parser, its events handled directly (no
+element tree is built); memory stays flat however big the export is, because each ``<item>``
+is kept only until it has been read:
 
 1. the first pass checks that the whole file is a readable WordPress export and collects the
    small maps the items refer to: author logins -> display names, category nicenames ->
-   (name, parent nicename) and attachments (post id -> URL, alt text, caption);
+   (name, parent nicename) and attachments (post id -> URL, alt text, caption), keeping no
+   other text;
 2. the second pass yields one ``PostRecord`` per post or page (its ``kind`` says which) or
    one ``SkippedItem`` per menu item, revision and so on, in source order. Attachments are
    counted, not yielded.
@@ -35,7 +36,6 @@ downloading images is the loader's job.
 import codecs
 import html
 import re
-from collections import deque
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,7 +45,7 @@ from xml.parsers import expat
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from defusedxml import DefusedXmlException, DTDForbidden
-from defusedxml.ElementTree import DefusedXMLParser, iterparse
+from defusedxml.ElementTree import DefusedXMLParser
 from django.utils.text import slugify
 
 from blog.importers.records import ArchiveError, PostRecord, SkippedItem
@@ -107,15 +107,11 @@ class WxrFile:
     def records(self) -> Iterator[PostRecord | SkippedItem]:
         self.stats.update(dict.fromkeys(STAT_KEYS, 0))
         self._collect()
-        number = 0
         notes = self.notes
-        for kind, element, line in self._walk():
-            if kind != "item":
-                continue
-            number += 1
+        for number, (item, line) in enumerate(self._walk(_Reader(self, items=True).scan), 1):
             self.stats["items"] += 1
             source = f"{self.name}, line {line}" if line else f"{self.name}, item {number}"
-            result = self._item(_Item(element, self.names), source)
+            result = self._item(item, source)
             if notes and isinstance(result, PostRecord):
                 result.warnings[:0] = notes
                 notes = []
@@ -149,41 +145,42 @@ class WxrFile:
     def _read_maps(self):
         self.authors, self.categories, self.attachments = {}, {}, {}
         self.wxr_version, self.notes = "", []
-        addresses = {}  # base_site_url, base_blog_url, link, title -> text
-        for kind, element, _line in self._walk():
-            if kind == "item":
-                if _post_type(element, self.names) == "attachment":
-                    item = _Item(element, self.names)
-                    url = (item.get("wp:attachment_url") or item.get("guid")).strip()
-                    alt = html.unescape(item.meta.get("_wp_attachment_image_alt", ""))
-                    caption = plain_text(item.get("excerpt:encoded"))
-                    self.attachments[item.get("wp:post_id").strip()] = (url, alt.strip(), caption)
-                continue
-            prefix, local = self.names(element.tag)
-            if prefix == "wp":
-                fields = _children(element, self.names)
-                if local == "author":
-                    login = fields.get("author_login", "").strip()
-                    name = html.unescape(fields.get("author_display_name", "")).strip()
-                    self.authors[login] = name or login
-                elif local == "category":
-                    self._category(
-                        fields.get("category_nicename"),
-                        fields.get("cat_name"),
-                        fields.get("category_parent"),
-                    )
-                elif local == "term" and fields.get("term_taxonomy") == "category":
-                    self._category(
-                        fields.get("term_slug"), fields.get("term_name"), fields.get("term_parent")
-                    )
-                elif local in ("base_site_url", "base_blog_url"):
-                    addresses[local] = _text(element).strip()
-                elif local == "wxr_version":
-                    self.wxr_version = _text(element).strip()
-            elif prefix == "" and local in ("link", "title"):
-                addresses.setdefault(local, _text(element).strip())
+        reader = _Reader(self, items=False)
+        for _ in self._walk(reader.scan):
+            pass
         self._check_version()
-        self.site = self._site(addresses)
+        self.site = self._site(reader.addresses)
+
+    def _channel_child(self, prefix, local, text, fields, addresses):
+        """A child of <channel> other than an item, read by the first pass."""
+        if prefix == "wp":
+            if local == "author":
+                login = fields.get("author_login", "").strip()
+                name = html.unescape(fields.get("author_display_name", "")).strip()
+                self.authors[login] = name or login
+            elif local == "category":
+                self._category(
+                    fields.get("category_nicename"),
+                    fields.get("cat_name"),
+                    fields.get("category_parent"),
+                )
+            elif local == "term" and fields.get("term_taxonomy") == "category":
+                self._category(
+                    fields.get("term_slug"), fields.get("term_name"), fields.get("term_parent")
+                )
+            elif local in ("base_site_url", "base_blog_url"):
+                addresses[local] = text.strip()
+            elif local == "wxr_version":
+                self.wxr_version = text.strip()
+        elif prefix == "" and local in ("link", "title"):
+            addresses.setdefault(local, text.strip())
+
+    def _attachment(self, item):
+        """An attachment item, read by the first pass: what featured images refer to."""
+        url = (item.get("wp:attachment_url") or item.get("guid")).strip()
+        alt = html.unescape(item.meta.get("_wp_attachment_image_alt", ""))
+        caption = plain_text(item.get("excerpt:encoded"))
+        self.attachments[item.get("wp:post_id").strip()] = (url, alt.strip(), caption)
 
     def _check_version(self):
         """Refuse what WordPress's importer refuses, for the same reason."""
@@ -369,93 +366,42 @@ class WxrFile:
 
     # Streaming.
 
-    def _walk(self):
-        """Yield ("item" or "channel", element, line) for each child of <channel>, then drop it.
-
-        Raises ArchiveError for anything that is not a well-formed, safely parseable RSS file.
-        """
+    def _walk(self, read):
+        """Run the generator `read(raw)` over the open file, turning read errors into
+        ArchiveError (as `read` does for anything that is not a well-formed, safely parseable
+        RSS file)."""
         try:
             raw = open(self.path, "rb")  # noqa: SIM115 - closed below, after streaming
         except OSError as exc:
             raise ArchiveError(self.path, f"cannot be read: {exc.strerror}") from None
         with raw:
             try:
-                yield from self._events(raw)
+                yield from read(raw)
             except OSError as exc:  # a disk or network error part way through
                 raise ArchiveError(self.path, f"cannot be read: {exc.strerror or exc}") from None
 
-    def _events(self, raw):
-        stream = self._stream = _Utf8Stream(raw, self.path, repair_cdata=self.repair_cdata)
-        builder = _ItemLines()
-        parser = DefusedXMLParser(
-            target=builder, forbid_dtd=True, forbid_entities=True, forbid_external=True
-        )
-        builder.expat = parser.parser
-        depth, root, parent, channels, line = 0, None, None, 0, None
-        try:
-            # The parser above is the one used; the flags repeat what it was built with.
-            events = iterparse(
-                stream,
-                events=("start-ns", "start", "end"),
-                parser=parser,
-                forbid_dtd=True,
-                forbid_entities=True,
-                forbid_external=True,
-            )
-            for event, element in events:
-                if event == "start-ns":
-                    prefix, uri = element
-                    if depth == 0 and prefix in ("wp", "excerpt"):  # declared on <rss>
-                        self.names.declare(uri, prefix)
-                    continue
-                if event == "start":
-                    depth += 1
-                    if depth == 1:
-                        root = element
-                        if element.tag != "rss":
-                            raise ArchiveError(
-                                self.path,
-                                f"not a WordPress export: the document is "
-                                f"<{self.names(element.tag)[1]}>, not an RSS (WXR) file",
-                            )
-                    elif depth == 2:
-                        parent = element
-                        channels += element.tag == "channel"
-                    elif depth == 3 and element.tag.endswith("}wxr_version"):
-                        self.names.declare(element.tag[1:].partition("}")[0], "wp")
-                    if element.tag == "item":  # the builder noted its line, in step
-                        item_line = builder.lines.popleft()
-                        line = item_line if depth == 3 else line
-                    continue
-                depth -= 1
-                if depth == 2:
-                    if parent.tag == "channel" and element.tag == "item":
-                        yield "item", element, line
-                    elif parent.tag == "channel":
-                        yield "channel", element, None
-                    element.clear()
-                    del parent[:]
-                elif depth == 1:
-                    element.clear()
-                    del root[:]
-        except ParseError as exc:
+    def _refusal(self, exc, parser, stream, had_root):
+        """The ArchiveError for a parse that failed with `exc`."""
+        if isinstance(exc, ParseError):
             if getattr(exc, "code", None) == _INVALID_TOKEN and not self.repair_cdata:
-                raise _BadToken(self.path, str(exc)) from None
-            raise self._parse_error(exc, stream, root is not None) from None
-        except DTDForbidden:
-            raise ArchiveError(
+                return _BadToken(self.path, str(exc))
+            return self._parse_error(exc, stream, had_root)
+        if isinstance(exc, DTDForbidden):
+            return ArchiveError(
                 self.path,
                 "the file has a DOCTYPE declaration, which WordPress exports never have; "
                 "it was refused because a DOCTYPE can define entities that expand "
                 "enormously or read other files",
                 _line(parser),
-            ) from None
-        except DefusedXmlException:
-            raise ArchiveError(
-                self.path, "the file declares or refers to XML entities", _line(parser)
-            ) from None
-        if channels == 0:
-            raise ArchiveError(self.path, "not a WordPress export: the RSS has no <channel>")
+            )
+        return ArchiveError(self.path, "the file declares or refers to XML entities", _line(parser))
+
+    def _not_rss(self, tag):
+        return ArchiveError(
+            self.path,
+            f"not a WordPress export: the document is <{self.names(tag)[1]}>, not an RSS "
+            "(WXR) file",
+        )
 
     def _parse_error(self, exc, stream, had_root):
         line, column = getattr(exc, "position", (None, 0))
@@ -499,34 +445,174 @@ _NOT_COMMENTS = {"spam", "trash", "post-trashed"}
 _INVALID_TOKEN = expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]
 
 
+# What the first pass keeps of an item's children: enough to describe an attachment.
+_ATTACHMENT_FIELDS = {
+    ("wp", "post_type"), ("wp", "attachment_url"), ("", "guid"), ("excerpt", "encoded"),
+    ("wp", "post_id"), ("wp", "postmeta"),
+}  # fmt: skip
+# Children of an item whose own children are read as fields.
+_NESTED = {("wp", "postmeta"), ("wp", "comment")}
+
+
+class _Reader:
+    """One pass over the file: expat's events handled directly, building no element tree.
+
+    The first pass (`items=False`) reads the channel's other children and the attachments,
+    keeping no other text; the second (`items=True`) yields (_Item, line) for each item of
+    the channel, in order. Both check the same things: the document is <rss> with a
+    <channel>; wp: and excerpt: are whatever <rss> binds them to; no DOCTYPE or entities
+    (defusedxml's handlers stay on the parser).
+    """
+
+    def __init__(self, wxr, items):
+        self.wxr, self.names, self.items = wxr, wxr.names, items
+        self.addresses = {}  # base_site_url, base_blog_url, link, title -> text
+        self.depth, self.root, self.parent, self.channels = 0, None, None, 0
+        self.child = None  # (prefix, local) of the channel child being read, or "item"
+        self.item, self.line, self.ready = None, None, []  # ready: [(item, line)] to yield
+        # The item's child being read, whether its text is kept, its attributes.
+        self.field, self.kept, self.category = None, False, None
+        self.collecting = []  # [(depth, [text, …])] of the elements whose text is kept
+        self.fields, self.nested = {}, {}  # children of a channel child, of a postmeta/comment
+
+    def scan(self, raw):
+        """Read the file, yielding what is ready after each chunk; ArchiveError if it fails."""
+        wxr = self.wxr
+        stream = wxr._stream = _Utf8Stream(raw, wxr.path, repair_cdata=wxr.repair_cdata)
+        parser = DefusedXMLParser(
+            target=TreeBuilder(), forbid_dtd=True, forbid_entities=True, forbid_external=True
+        )
+        self.expat = handlers = parser.parser  # its DTD and entity handlers stay defusedxml's
+        handlers.StartElementHandler, handlers.EndElementHandler = self.start, self.end
+        handlers.CharacterDataHandler = self.data
+        handlers.StartNamespaceDeclHandler = self.start_ns
+        handlers.CommentHandler = handlers.ProcessingInstructionHandler = None
+        try:
+            while data := stream.read():
+                parser.feed(data)
+                yield from self.take()
+            try:
+                handlers.Parse(b"", True)
+            except expat.ExpatError as exc:
+                parser._raiseerror(exc)  # the ParseError feed() raises
+        except (ParseError, DefusedXmlException) as exc:
+            error = wxr._refusal(exc, parser, stream, self.root is not None)
+            yield from self.take()  # the items before the error, as a stream reader gives
+            raise error from None
+        yield from self.take()
+        if self.channels == 0:
+            raise ArchiveError(wxr.path, "not a WordPress export: the RSS has no <channel>")
+
+    def take(self):
+        ready, self.ready = self.ready, []
+        return ready
+
+    def start_ns(self, prefix, uri):
+        if self.depth == 0 and prefix in ("wp", "excerpt"):  # declared on <rss>
+            self.names.declare(uri, prefix)
+
+    def start(self, tag, attributes):
+        self.depth += 1
+        depth = self.depth
+        if "}" in tag:
+            tag = "{" + tag
+        if depth == 1:
+            self.root = tag
+            if tag != "rss":
+                raise self.wxr._not_rss(tag)
+        elif depth == 2:
+            self.parent = tag
+            self.channels += tag == "channel"
+        elif depth == 3:
+            if tag.endswith("}wxr_version"):
+                self.names.declare(tag[1:].partition("}")[0], "wp")
+            if tag == "item":
+                self.line = self.expat.CurrentLineNumber
+            if self.parent != "channel":
+                self.child = None
+            elif tag == "item":
+                self.child, self.item = "item", _Item()
+            elif not self.items:
+                self.child, self.fields = self.names(tag), {}
+                self.collecting.append((depth, []))
+            else:
+                self.child = None
+        elif self.child == "item":
+            if depth == 4:
+                self.field = self.names(tag)
+                self.kept = self.items or self.field in _ATTACHMENT_FIELDS
+                if self.kept:
+                    self.nested = {}
+                    self.collecting.append((depth, []))
+                if self.field == ("", "category"):
+                    self.category = dict(zip(attributes[::2], attributes[1::2], strict=True))
+            elif depth == 5 and self.kept and self.field in _NESTED:
+                self.collecting.append((depth, []))
+        elif self.child is not None and depth == 4:
+            self.collecting.append((depth, []))
+
+    def data(self, text):
+        if self.collecting:
+            self.collecting[-1][1].append(text)
+
+    def end(self, tag):
+        depth = self.depth
+        self.depth -= 1
+        if self.collecting and self.collecting[-1][0] == depth:
+            text = "".join(self.collecting.pop()[1])
+            if self.collecting:
+                self.collecting[-1][1].append(text)  # an element's text includes its children's
+            self.ended(depth, tag, text)
+        elif depth == 3 and self.child == "item":
+            item, self.item, self.child = self.item, None, None
+            if self.items:
+                self.ready.append((item, self.line))
+            elif item.get("wp:post_type").strip() == "attachment":
+                self.wxr._attachment(item)
+
+    def ended(self, depth, tag, text):
+        """A kept element ended with `text` (all the text inside it)."""
+        if depth == 3:  # a channel child other than an item
+            prefix, local = self.child
+            self.wxr._channel_child(prefix, local, text, self.fields, self.addresses)
+            self.child = None
+        elif self.child != "item":
+            self.fields[self.local(tag)] = text
+        elif depth == 5:  # e.g. wp:meta_key of a wp:postmeta
+            self.nested[self.local(tag)] = text
+        else:
+            self.item.add(self.field, text, self.nested, self.category)
+
+    def local(self, tag):
+        return self.names("{" + tag if "}" in tag else tag)[1]
+
+
 class _Item:
-    """The fields of one <item>, read once so the element can be cleared."""
+    """The fields of one <item>, as the reader found them."""
 
     __slots__ = ("approved", "comments", "fields", "meta", "old_slugs", "terms")
 
-    def __init__(self, element, names):
+    def __init__(self):
         self.fields, self.meta, self.old_slugs, self.terms = {}, {}, [], []
         self.comments = self.approved = 0
-        for child in element:
-            prefix, local = names(child.tag)
-            if prefix == "wp":
-                if local == "postmeta":
-                    meta = _children(child, names)
-                    key, value = meta.get("meta_key", ""), meta.get("meta_value", "")
-                    if key == "_wp_old_slug":
-                        self.old_slugs.append(value.strip())
-                    self.meta.setdefault(key, value)
-                    continue
-                if local == "comment":
-                    state = _children(child, names).get("comment_approved", "").strip()
-                    self.comments += state not in _NOT_COMMENTS
-                    self.approved += state == "1"
-                    continue
-            elif prefix == "" and local == "category":
-                domain, nicename = child.get("domain", ""), child.get("nicename", "")
-                self.terms.append((domain, nicename, _text(child)))
-                continue
-            self.fields.setdefault(f"{prefix}:{local}" if prefix else local, _text(child))
+
+    def add(self, name, text, nested, attributes):
+        """A child of the item: `name` (prefix, local), its text, the texts of its children
+        by local name, and its attributes (for a category)."""
+        prefix, local = name
+        if name == ("wp", "postmeta"):
+            key, value = nested.get("meta_key", ""), nested.get("meta_value", "")
+            if key == "_wp_old_slug":
+                self.old_slugs.append(value.strip())
+            self.meta.setdefault(key, value)
+        elif name == ("wp", "comment"):
+            state = nested.get("comment_approved", "").strip()
+            self.comments += state not in _NOT_COMMENTS
+            self.approved += state == "1"
+        elif name == ("", "category"):
+            self.terms.append((attributes.get("domain", ""), attributes.get("nicename", ""), text))
+        else:
+            self.fields.setdefault(f"{prefix}:{local}" if prefix else local, text)
 
     def get(self, key):
         return self.fields.get(key, "")
@@ -573,40 +659,11 @@ class _Names:
         return split
 
 
-def _post_type(element, names):
-    """The wp:post_type of an <item>, or None if it has none."""
-    for child in element:
-        if child.tag.endswith("}post_type") and names(child.tag)[0] == "wp":
-            return _text(child).strip()
-    return None
-
-
-def _text(element):
-    return (element.text or "") if len(element) == 0 else "".join(element.itertext())
-
-
-def _children(element, names):
-    return {names(child.tag)[1]: _text(child) for child in element}
-
-
 def _line(parser):
     try:
         return parser.parser.CurrentLineNumber
     except AttributeError:
         return None
-
-
-class _ItemLines(TreeBuilder):
-    """Builds the tree as usual and notes the line where each <item> starts."""
-
-    def __init__(self):
-        super().__init__()
-        self.lines, self.expat = deque(), None  # one line per <item> start event still queued
-
-    def start(self, tag, attrs):
-        if tag == "item":
-            self.lines.append(self.expat.CurrentLineNumber if self.expat else None)
-        return super().start(tag, attrs)
 
 
 _DECLARED_ENCODING = re.compile(rb"<\?xml\s[^>]*?\bencoding\s*=\s*([\"'])([A-Za-z][\w.:-]*)\1")

@@ -10,7 +10,7 @@ from competencyworks.editorial import content
 
 FIRST_WEEKDAY = calendar.SUNDAY  # as American wall calendars
 YEARS = range(1900, 3000)  # a month outside these is no calendar page
-MONTH_LIMIT = 1000  # items shown in one month; imported archives can date many on one day
+MONTH_LIMIT = 500  # items shown in one month; imported archives can date many on one day
 
 
 @dataclass
@@ -28,9 +28,9 @@ class Day:
 class Month:
     """One month's grid (whole weeks) with each day's items, in the site's time zone."""
 
-    def __init__(self, year, month, kinds, today=None):
+    def __init__(self, year, month, kinds, today):
         self.first = date(year, month, 1)
-        self.today = today or timezone.localdate(timezone=content.site_zone())
+        self.today = today
         zone = content.site_zone()
         start = datetime(year, month, 1, tzinfo=zone)
         end = datetime(self.next.year, self.next.month, 1, tzinfo=zone)
@@ -70,4 +70,4 @@ def moved_to(when, day):
     """`when` moved to `day`, keeping its time of day on the site's wall clock."""
     zone = content.site_zone()
     local = timezone.localtime(when, zone)
-    return timezone.make_aware(datetime.combine(day, local.time().replace(tzinfo=None)), zone)
+    return timezone.make_aware(datetime.combine(day, local.time()), zone)

@@ -17,7 +17,10 @@ from django.utils.functional import cached_property
 
 from competencyworks.publishing import Status
 
-CONTENT_APPS = ["blog", "wiki", "policy"]  # first on the start screen and in the sidebar
+FIRST_APPS = ["blog", "wiki", "policy"]  # first on the start screen and in the sidebar
+# Site machinery, for superusers: accounts, login limits, tags, redirects, revisions. Any
+# other app holds content editors work on.
+TECHNICAL_APPS = {"admin", "auth", "axes", "competencyworks", "contenttypes", "reversion", "taggit"}
 COLUMNS = ["pk", "title", "status", "publish_at", "updated_at"]
 
 
@@ -151,10 +154,12 @@ def counts(kinds):
 
 
 def recent_edits(limit=10):
-    """The newest admin saves of content by anyone (the admin's LogEntry)."""
-    return LogEntry.objects.filter(content_type__app_label__in=CONTENT_APPS).select_related(
-        "user", "content_type"
-    )[:limit]
+    """The newest admin saves of content by anyone (the admin's LogEntry).
+
+    Newest by id, which follows time: read backwards along the primary key, however long
+    the log grows (it has no index on its time)."""
+    entries = LogEntry.objects.exclude(content_type__app_label__in=TECHNICAL_APPS)
+    return entries.select_related("user", "content_type").order_by("-pk")[:limit]
 
 
 def broken_links(limit=6):

@@ -18,14 +18,10 @@ class EditorialAdminSite(admin.AdminSite):
         app_list = super().get_app_list(request, app_label)
         if app_label:
             return app_list
-        order = {label: position for position, label in enumerate(content.CONTENT_APPS)}
-        content_apps = sorted(
-            (app for app in app_list if app["app_label"] in order),
-            key=lambda app: order[app["app_label"]],
-        )
+        content_apps, technical_apps = split_apps(app_list)
         if not request.user.is_superuser:
             return content_apps
-        return content_apps + [app for app in app_list if app["app_label"] not in order]
+        return content_apps + technical_apps
 
     def content_kinds(self, request, action="view"):
         """The kinds of content this user may see (or, with "change", move) in the admin."""
@@ -43,13 +39,11 @@ class EditorialAdminSite(admin.AdminSite):
         return kinds
 
     def index(self, request, extra_context=None):
-        app_list = self.get_app_list(request)
+        content_apps, technical_apps = split_apps(self.get_app_list(request))
         context = {
             "title": "Start",
-            "app_list": [app for app in app_list if app["app_label"] in content.CONTENT_APPS],
-            "technical_apps": [
-                app for app in app_list if app["app_label"] not in content.CONTENT_APPS
-            ],
+            "app_list": content_apps,
+            "technical_apps": technical_apps,
             **start_screen(request, self),
             **(extra_context or {}),
         }
@@ -64,3 +58,12 @@ class EditorialAdminSite(admin.AdminSite):
             path("calendar/move/", move, name="calendar_move"),
             *super().get_urls(),
         ]
+
+
+def split_apps(app_list):
+    """(content apps, blog, wiki and policy first; technical apps), each keeping its order."""
+    first = {label: position for position, label in enumerate(content.FIRST_APPS)}
+    content_apps = [app for app in app_list if app["app_label"] not in content.TECHNICAL_APPS]
+    content_apps.sort(key=lambda app: first.get(app["app_label"], len(first)))
+    technical = [app for app in app_list if app["app_label"] in content.TECHNICAL_APPS]
+    return content_apps, technical

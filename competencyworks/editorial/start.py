@@ -1,6 +1,9 @@
 """The admin's start screen: what an editor needs first, in a fixed number of queries."""
 
+from datetime import timedelta
+
 from django.urls import reverse
+from django.utils import timezone
 
 from competencyworks.editorial import content
 
@@ -19,6 +22,7 @@ def start_screen(request, site):
         "coming_up": content.coming_up(kinds),
         "recent_edits": content.recent_edits(),
         "at_a_glance": at_a_glance(kinds),
+        "a_minute_ago": timezone.now() - timedelta(minutes=1),  # newer reads "just now"
     }
     if any(kind.label == "wiki.Resource" for kind in kinds):
         context["broken_links"], context["broken_count"] = content.broken_links()

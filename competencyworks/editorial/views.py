@@ -19,7 +19,7 @@ VIEWS = ["grid", "list"]
 
 
 def when(moment):
-    """ "Tuesday 2 December 2026 at 9:30", on the site's clock."""
+    """The moment as editors read it, on the site's clock: "Tuesday 2 December 2026 at 9:30"."""
     return date_format(timezone.localtime(moment, content.site_zone()), r"l j F Y \a\t G:i")
 
 
@@ -60,6 +60,7 @@ class CalendarView(SiteViewMixin, TemplateView):
             "previous_url": month_url(page.previous, view) if page.previous.year in YEARS else "",
             "next_url": month_url(page.next, view) if page.next.year in YEARS else "",
             "today_url": month_url(today, view),
+            "move_url": reverse("admin:calendar_move"),
             **kwargs,
         }
 

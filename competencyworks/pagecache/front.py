@@ -25,7 +25,7 @@ from django.core.exceptions import DisallowedHost
 from django.core.handlers.wsgi import WSGIRequest
 from django.http.cookie import parse_cookie
 
-from competencyworks.logging import log_request
+from competencyworks.logging import log_line
 from competencyworks.pagecache import store
 from competencyworks.pagecache.keys import CONDITIONS, cacheable_request, page_address, page_key
 from competencyworks.pagecache.middleware import MISSED, answer_headers
@@ -49,17 +49,17 @@ class PageCacheFront:
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
-        page = self.cached_page(environ)
+        page, path = self.cached_page(environ)
         if page is None:
             return self.application(environ, start_response)
         status, headers, body = page
         start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, *answer_headers("hit")])
-        request = WSGIRequest(environ)
-        log_request(request, status, "hit", started)
-        return [b""] if request.method == "HEAD" else [body]
+        method = environ["REQUEST_METHOD"]
+        log_line(method, path, status, "hit", "anonymous", started)
+        return [b""] if method == "HEAD" else [body]
 
     def cached_page(self, environ):
-        """The stored page for this request, or None where Django must answer."""
+        """(stored page, path and query) for this request; page None where Django answers."""
         version = trusted_version()
         if (
             version is None
@@ -68,17 +68,19 @@ class PageCacheFront:
             or any(name in environ for name in CONDITIONS)
             or settings.SESSION_COOKIE_NAME in parse_cookie(environ.get("HTTP_COOKIE", ""))
         ):
-            return None
-        address = self.address(environ)
+            return None, None
+        address, path = self.address(environ)
         if address is None:
-            return None
+            return None, None
         key = page_key(version, address)
         page = store.read(key)
         if page is None:
             environ[MISSED] = key
-        return page
+        return page, path
 
     def address(self, environ):
+        """(the request's page address, None if not one to answer here; the path and query its
+        log line shows)."""
         raw = tuple(environ.get(field) for field in self.fields)
         try:
             return self.addresses[raw]
@@ -91,5 +93,5 @@ class PageCacheFront:
             address = None  # Django answers 400
         if len(self.addresses) >= MEMORY_SIZE:
             self.addresses.clear()
-        self.addresses[raw] = address
-        return address
+        self.addresses[raw] = address, request.get_full_path()
+        return self.addresses[raw]

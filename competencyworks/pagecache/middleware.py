@@ -23,14 +23,12 @@ GZipMiddleware sits inside both, so pages are stored compressed for readers whos
 accept gzip (nearly all), and the key records which of the two encodings it holds.
 """
 
-import time
-
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_response_headers
 from django.utils.http import http_date
 
-from competencyworks.pagecache import store
+from competencyworks.pagecache import store, version
 from competencyworks.pagecache.keys import (
     ACCEPTS_GZIP,
     cacheable_request,
@@ -39,7 +37,6 @@ from competencyworks.pagecache.keys import (
     page_key,
     valid_query,
 )
-from competencyworks.pagecache.version import current_version
 
 __all__ = ["ACCEPTS_GZIP", "CacheablePageMiddleware", "PageCacheMiddleware"]
 
@@ -51,9 +48,10 @@ MISSED = "competencyworks.pagecache.missed"
 
 def answer_headers(outcome):
     """X-Cache (hit or miss), and for a front cache (nginx, deploy/nginx/) how long it may keep
-    the answer: until the end of this second, so a change is visible through it within one.
+    the answer: until the end of the second in which this process read the content version
+    it answered under, so a change is visible through the front cache within a second.
     Browsers ignore X-Accel-Expires; nginx reads it and passes it on to no one."""
-    return [("X-Cache", outcome), ("X-Accel-Expires", f"@{int(time.time())}")]
+    return [("X-Cache", outcome), ("X-Accel-Expires", f"@{int(version.read_at())}")]
 
 
 def stored(response):
@@ -95,7 +93,7 @@ class PageCacheMiddleware:
             response["X-Cache"] = "bypass"
             return response
         revalidating = conditional(request)
-        key = page_key(current_version(fresh=revalidating), address)
+        key = page_key(version.current_version(fresh=revalidating), address)
         page = None if request.META.get(MISSED) == key else store.read(key)
         if page is not None and not revalidating:
             return with_headers(replayed(page), answer_headers("hit"))

@@ -16,7 +16,7 @@ from competencyworks.models import ContentVersion, SearchDocument
 # Each process trusts the version it last read for this long: at most four single-row reads a
 # second per process, and a change made in any process is honoured everywhere within a second.
 TRUST_SECONDS = 0.25
-_known = {"version": None, "read_at": -math.inf}
+_known = {"version": None, "read_at": -math.inf, "read_at_wall": 0.0}
 
 
 def content_changed(**kwargs):
@@ -33,8 +33,14 @@ def current_version(fresh=False):
     reader (or a front cache) revalidating a copy learns of a change at once."""
     now = time.monotonic()
     if fresh or _known["version"] is None or now - _known["read_at"] >= TRUST_SECONDS:
-        _known.update(version=read_version(), read_at=now)
+        _known.update(version=read_version(), read_at=now, read_at_wall=time.time())
     return _known["version"]
+
+
+def read_at():
+    """When (time.time()) this process last read the version: a page answered under it
+    shows every change made before then."""
+    return _known["read_at_wall"]
 
 
 def trusted_version():

@@ -318,7 +318,7 @@ class Fts5Engine:
     def suggest(self, query):
         """A spelling the index knows for each word it does not: the closest term (difflib)
         among the vocabulary's terms of a like start and length, shown as the word found
-        in the text (the vocabulary holds stems). A few queries per word, at most four."""
+        in the text (the vocabulary holds stems). Three queries a word at most, four words."""
         words = [word for part in query.include if part != "OR" for word in part]
         if not words or len(words) > SUGGEST_MAX_WORDS or min(map(len, words)) < 3:
             return ""
@@ -340,7 +340,8 @@ class Fts5Engine:
             )
         except DatabaseError:  # no vocabulary table: no suggestion
             return word
-        close = difflib.get_close_matches(word, [term for (term,) in cursor.fetchall()], 1, 0.75)
+        scored = [(closeness(word, term), term) for (term,) in cursor.fetchall()]
+        close = [term for score, term in sorted(scored, reverse=True)[:1] if score >= 0.8]
         if not close:
             return word
         cursor.execute(
@@ -390,6 +391,15 @@ class TermEngine:
 
     def suggest(self, query):
         return ""
+
+
+def closeness(word, term):
+    """How like a typed word a vocabulary term is; terms are stems ("assess" for
+    "assessment"), so the word's opening of the term's length counts too."""
+    return max(
+        difflib.SequenceMatcher(None, word, term).ratio(),
+        difflib.SequenceMatcher(None, word[: len(term)], term).ratio(),
+    )
 
 
 def plain_snippet(text, terms, width=200):

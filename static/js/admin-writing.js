@@ -1,5 +1,6 @@
 // The change forms editors write in: a live word count, a warning before leaving with
 // unsaved changes, the series' next free part, and no time zone notes on date fields.
+// On lists and forms alike, names for the controls the admin's widgets leave unnamed.
 "use strict";
 
 // Times are the site's, said once in the field's help; the admin's per-field "You are N
@@ -32,15 +33,19 @@ function showWordCount(row) {
   row.addEventListener("input", update);
 }
 
+// Compares the form with what it held once loaded: the admin's own scripts fire change
+// events as they set up, which are no edit.
 function warnBeforeLeaving(form) {
-  let changed = false;
-  const mark = () => { changed = true; };
-  form.addEventListener("input", mark);
-  form.addEventListener("change", mark);
-  if (window.django && window.django.jQuery) window.django.jQuery(form).on("change", "select", mark);
-  form.addEventListener("submit", () => { changed = false; });
+  const snapshot = () =>
+    [...new FormData(form)]
+      .map(([name, value]) => `${name}=${value instanceof File ? value.name : value}`)
+      .join("&");
+  let loaded = null;
+  let submitting = false;
+  window.addEventListener("load", () => setTimeout(() => { loaded = snapshot(); }, 0));
+  form.addEventListener("submit", () => { submitting = true; });
   window.addEventListener("beforeunload", (event) => {
-    if (!changed) return;
+    if (submitting || loaded === null || snapshot() === loaded) return;
     event.preventDefault();
     event.returnValue = "";
   });
@@ -93,6 +98,77 @@ function suggestSeriesPart(input) {
   input.addEventListener("input", describe);
   load(false);
 }
+
+// Screen readers need a name for every control. The admin's tabular rows, split date and
+// time boxes, autocomplete boxes and the body editor come without one: give each the
+// words sighted editors read beside it (its column heading or its field's label).
+function labelText(element) {
+  return element ? element.textContent.replace(/[:?]\s*$/, "").trim() : "";
+}
+
+function nameUnnamed(root) {
+  const named = (control) =>
+    control.labels?.length || control.hasAttribute("aria-label") || control.hasAttribute("aria-labelledby");
+  for (const table of root.querySelectorAll("#result_list, .tabular table")) {
+    const headings = [...table.querySelectorAll("thead th")];
+    for (const row of table.querySelectorAll("tbody tr")) {
+      [...row.children].forEach((cell, index) => {
+        for (const control of cell.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+          if (!named(control) && labelText(headings[index])) {
+            control.setAttribute("aria-label", labelText(headings[index]));
+          }
+        }
+      });
+    }
+  }
+  for (const box of root.querySelectorAll("p.datetime input")) {
+    const label = labelText(box.closest(".form-row")?.querySelector("label"));
+    const part = box.classList.contains("vTimeField") ? "time" : "date";
+    if (!named(box) && label) box.setAttribute("aria-label", `${label}, ${part}`);
+  }
+  for (const select of root.querySelectorAll("select.admin-autocomplete")) {
+    const container = select.nextElementSibling;
+    if (!container?.classList.contains("select2")) continue;
+    const label = labelText(select.labels?.[0]) || select.getAttribute("aria-label") || "";
+    const combobox = container.querySelector("[role=combobox]");
+    const shown = container.querySelector(".select2-selection--single .select2-selection__rendered");
+    if (combobox && label) {
+      // Named "Series, Redesigning Grading": its label, then the chosen value, if any.
+      combobox.setAttribute("aria-label", label);
+      combobox.id ||= `${select.id}-combobox`;
+      if (shown?.id) combobox.setAttribute("aria-labelledby", `${combobox.id} ${shown.id}`);
+      else combobox.removeAttribute("aria-labelledby");
+    }
+    // The value is read with the box; its own unnamed "textbox" only repeated it.
+    shown?.removeAttribute("role");
+    shown?.removeAttribute("aria-readonly");
+    const search = container.querySelector(".select2-search__field");
+    if (search && label) search.setAttribute("aria-label", label);
+    // The chosen items sit in a list with a "remove all" span among them: no list at all.
+    for (const part of container.querySelectorAll("ul.select2-selection__rendered, ul.select2-selection__rendered > *")) {
+      part.setAttribute("role", "none");
+    }
+  }
+  for (const editor of root.querySelectorAll(".form-row [contenteditable=true]:not([aria-label])")) {
+    const label = labelText(editor.closest(".form-row").querySelector("label"));
+    if (label) editor.setAttribute("aria-label", label);
+  }
+}
+
+window.addEventListener("load", () => {
+  const content = document.getElementById("content") || document.body;
+  nameUnnamed(content);
+  // Autocomplete boxes redraw their items, and inlines add rows: name those too.
+  let pending = false;
+  new MutationObserver(() => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      nameUnnamed(content);
+    });
+  }).observe(content, { subtree: true, childList: true });
+});
 
 document.addEventListener("DOMContentLoaded", () => {
   const marker = document.querySelector("[data-word-count]");

@@ -64,17 +64,19 @@
   }
 
   // Django's lookup window sets the id through jQuery, whose events reach only jQuery's
-  // handlers (typed changes reach them too).
-  if (window.django && window.django.jQuery) {
-    window.django.jQuery(document).on("change", "input[data-image-lookup]", function () {
-      lookUp(this);
-    });
-  } else {
-    document.addEventListener("change", function (event) {
-      if (event.target instanceof HTMLInputElement && event.target.dataset.imageLookup) {
-        lookUp(event.target);
-      }
-    });
+  // handlers (typed changes reach them too). The admin loads jQuery after this file.
+  function listenForLookups() {
+    if (window.django && window.django.jQuery) {
+      window.django.jQuery(document).on("change", "input[data-image-lookup]", function () {
+        lookUp(this);
+      });
+    } else {
+      document.addEventListener("change", function (event) {
+        if (event.target instanceof HTMLInputElement && event.target.dataset.imageLookup) {
+          lookUp(event.target);
+        }
+      });
+    }
   }
 
   // The focal point: click the picture, or type the percentages.
@@ -107,6 +109,7 @@
   }
 
   function start() {
+    listenForLookups();
     document.querySelectorAll("[data-focal-picker]").forEach(setUpFocalPicker);
   }
   if (document.readyState === "loading") {

@@ -1,4 +1,5 @@
-"""An editor writes a post in the admin, schedules it, publishes it; readers then see it."""
+"""An editor writes a post in the admin, schedules it, publishes it; readers then see it.
+The editors' lists and forms fit a 1280 px screen and pass axe."""
 
 import io
 import re
@@ -9,6 +10,8 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.site import EDITOR
+from tests.browser.test_page_types import axe_problems
+from tests.browser.visitor import Visitor
 
 pytestmark = pytest.mark.browser
 
@@ -63,28 +66,36 @@ def test_an_editor_writes_schedules_then_publishes_a_post(visitor, browser, base
         "Redesigning",
         page.get_by_role("option", name=re.compile("^Redesigning Grading")),
     )
-    visitor.type_into(page.get_by_label("Series part:"), str(part))
+    # Choosing the series fills in its next free part and says which are used.
+    expect(page.get_by_label("Series part:")).to_have_value(str(part))
+    expect(page.locator(".series-note")).to_contain_text(f"Next free part: {part}.")
 
-    # Scheduled: published status with a time tomorrow.
-    visitor.choose(page.get_by_label("Status:"), "Published")
+    # Dates are the site's, with their shortcuts but no "hours ahead of server time" notes.
+    expect(page.locator(".field-publish_at .datetimeshortcuts")).to_have_count(2)
+    expect(page.locator(".timezonewarning")).to_have_count(0)
+    expect(page.locator(".field-body .word-count")).to_have_text("9 words")
+
+    # Scheduled for tomorrow at 9:00, in the site's time zone.
     tomorrow = date.today() + timedelta(days=1)
     visitor.type_into(page.locator("#id_publish_at_0"), tomorrow.isoformat())
     visitor.type_into(page.locator("#id_publish_at_1"), "09:00:00")
-    visitor.follow(page.get_by_role("button", name="Save", exact=True))
-    expect(page.locator(".messagelist")).to_contain_text("was added successfully")
-    row = page.locator("#result_list tr", has_text=title)
-    expect(row).to_contain_text("scheduled")
+    visitor.follow(page.get_by_role("button", name="Schedule", exact=True))
+    when = f"{tomorrow:%A} {tomorrow.day} {tomorrow:%B}"
+    expect(page.locator(".messagelist")).to_contain_text(f"Scheduled for {when}")
+    expect(page.locator(".field-publication_status")).to_contain_text("scheduled")
 
     reader = browser.new_context(base_url=base_url).new_page()
     reader.goto("/")
     expect(reader.get_by_role("link", name=title)).to_have_count(0)
 
-    # Publish now, with the list's bulk action.
-    visitor.tick(row.get_by_role("checkbox"))
-    visitor.choose(page.get_by_label("Action:"), "Publish selected items now")
-    visitor.follow(page.get_by_role("button", name="Go"))
-    expect(page.locator(".messagelist")).to_contain_text("Published 1 item")
-    expect(page.locator("#result_list tr", has_text=title)).to_contain_text("published")
+    # The list shows it scheduled; then Publish now, from its form.
+    page.goto("/admin/blog/post/?status=scheduled")
+    row = page.locator("#result_list tr", has_text=title)
+    expect(row).to_contain_text("scheduled")
+    visitor.follow(row.get_by_role("link", name=title))
+    visitor.follow(page.get_by_role("button", name="Publish now"))
+    expect(page.locator(".messagelist")).to_contain_text("Published.")
+    expect(page.get_by_role("button", name="Unpublish")).to_be_visible()
 
     reader.goto("/")
     reader.get_by_role("link", name=title).first.click()
@@ -93,5 +104,58 @@ def test_an_editor_writes_schedules_then_publishes_a_post(visitor, browser, base
     image = reader.get_by_role("img", name="A wall of student portfolios")
     expect(image).to_be_visible()
     assert image.evaluate("img => img.complete && img.naturalWidth > 0"), "the image loads"
-    expect(reader.locator(".series-box h2")).to_contain_text(f"Part {part} of")
+    expect(reader.locator(".series-box")).to_contain_text(title)
     reader.context.close()
+
+
+def test_leaving_a_form_with_unsaved_changes_asks_first(page):
+    log_in(Visitor(page, keyboard=False))
+    page.goto("/admin/wiki/resource/add/")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+
+    page.get_by_role("link", name="Resources").first.click()  # nothing typed: leaves at once
+    expect(page).to_have_url(re.compile(r"/admin/wiki/resource/$"))
+    page.goto("/admin/wiki/resource/add/")
+    page.get_by_label("Title:").fill("Half-written")
+    page.get_by_label("Title:").press("End")  # a keypress: the page has been used
+    page.get_by_role("link", name="Resources").first.click(no_wait_after=True)
+
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    expect(page).to_have_url(re.compile(r"/admin/wiki/resource/add/$"))
+    expect(page.get_by_label("Title:")).to_have_value("Half-written")
+
+
+SCREENS = {
+    "posts": "/admin/blog/post/",
+    "resources": "/admin/wiki/resource/",
+    "wiki pages": "/admin/wiki/page/",
+    "policy entries": "/admin/policy/policyentry/",
+    "site pages": "/admin/blog/sitepage/",
+}
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_each_list_and_form_is_accessible_and_fits_1280_px(page, screen, screenshots):
+    log_in(Visitor(page, keyboard=False))
+    name = screen.replace(" ", "-")
+    page.goto(SCREENS[screen])
+    assert page.locator("#result_list tbody tr").count() > 0, "the demo content is listed"
+    check_screen(page, screenshots / f"admin-{name}-list.png")
+
+    page.locator("#result_list tbody tr").first.locator("th a").click()
+    expect(page.locator(".publishing-row")).to_be_visible()
+    check_screen(page, screenshots / f"admin-{name}-form.png")
+
+
+def check_screen(page, path):
+    assert page.viewport_size["width"] == 1280
+    page.wait_for_load_state("networkidle")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('#result_list, #content-main')]"
+        ".some(el => el.scrollWidth > el.clientWidth + 1)"
+    )
+    assert not wide, f"{page.url}: a column is pushed off the screen"
+    assert axe_problems(page) == [], page.url
+    page.screenshot(path=path, full_page=True)

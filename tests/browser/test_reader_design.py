@@ -170,7 +170,7 @@ def test_wide_map_labels_the_small_northeastern_states(page, screenshots):
     page.goto("/policy/")
     assert page.locator(".state-map svg").is_visible()
     assert not page.locator(".tile-map").is_visible()
-    callouts = page.locator(".map-callouts text")
+    callouts = page.locator(".state-map .callout-label")
     assert sorted(callouts.all_text_contents()) == sorted(
         ["VT", "NH", "MA", "RI", "CT", "NJ", "DE", "MD"]
     )
