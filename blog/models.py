@@ -121,7 +121,7 @@ class Series(Stamped):
     )
     import_key = models.CharField(
         max_length=255, null=True, blank=True, unique=True, editable=False,
-        help_text="The series name as imports recognise it, so renaming keeps re-imports here.",
+        help_text="The series name as imports recognize it, so renaming keeps re-imports here.",
     )  # fmt: skip
 
     objects = SeriesQuerySet.as_manager()

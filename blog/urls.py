@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 from django.views.generic import RedirectView
 
-from blog import feeds, pdf, views
+from blog import dossiers, feeds, pdf, views
 
 app_name = "blog"
 
@@ -48,6 +48,16 @@ urlpatterns = [
     path("author/<slug:slug>/feed/atom/", feeds.AtomAuthorFeed(), name="author-feed-atom"),
     path("series/", views.SeriesIndexView.as_view(), name="series-index"),
     path("series/<slug:slug>/", views.SeriesView.as_view(), name="series"),
+    path(
+        "series/<slug:slug>/dossier/",
+        dossiers.SeriesDossierView.as_view(),
+        name="series-dossier",
+    ),
+    path(
+        "series/<slug:slug>/dossier/pdf/",
+        dossiers.SeriesDossierView.as_view(as_pdf=True),
+        name="series-dossier-pdf",
+    ),
     path("series/<slug:slug>/feed/", feeds.SeriesFeed(), name="series-feed"),
     path("series/<slug:slug>/feed/atom/", feeds.AtomSeriesFeed(), name="series-feed-atom"),
     path("<yyyy:year>/", views.PostYearArchiveView.as_view(), name="year"),

@@ -20,6 +20,11 @@ LOG_LEVEL, LOG_FORMAT  log level (default INFO); LOG_FORMAT=json writes one JSON
 SENTRY_DSN     report uncaught errors to Sentry (or a compatible tracker); nothing is sent
                without it. SENTRY_ENVIRONMENT, SENTRY_RELEASE, SENTRY_TRACES_SAMPLE_RATE (0)
 DEBUG_PAGES    1 (with DEBUG=1) for Django's technical 404 and 500 pages instead of the site's
+SITE_URL       the site's address in e-mail links (default: https:// and the first ALLOWED_HOSTS)
+EMAIL_BACKEND  Django e-mail backend (default: the console when DEBUG=1, else SMTP)
+EMAIL_HOST, EMAIL_PORT (587), EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (1)
+               the SMTP server alerts are sent through
+DEFAULT_FROM_EMAIL  the sender of e-mail alerts (default: alerts@ and the first ALLOWED_HOSTS)
 """
 
 import importlib.util
@@ -79,6 +84,8 @@ INSTALLED_APPS = [
     "blog",
     "wiki",
     "policy",
+    "alerts",
+    "roundups",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +261,25 @@ LINK_CHECK_ALLOWED_NETWORKS = env_list("LINK_CHECK_ALLOWED_NETWORKS", "")
 
 # Site identity, used in feeds, Open Graph and the page chrome.
 SITE_NAME = "CompetencyWorks"
+
+# E-mail (alerts): printed to the console in development, sent through SMTP in production.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_flag("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = 30
+site_host = (ALLOWED_HOSTS[0] if ALLOWED_HOSTS else "localhost").lstrip(".").strip("[]")
+SITE_URL = os.environ.get(
+    "SITE_URL", "http://localhost:8000" if DEBUG else f"https://{site_host}"
+).rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <alerts@{site_host}>")
 SITE_TAGLINE = "Practitioner knowledge on competency-based education"
 
 # Uploads: refuse oversized files and decompression bombs before any processing.

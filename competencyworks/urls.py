@@ -21,6 +21,7 @@ urlpatterns = [
     path("library/", include("wiki.urls")),
     re_path(r"^wiki/(?P<rest>.*)$", wiki_views.OldLibraryAddressView.as_view()),
     path("policy/", include("policy.urls")),
+    path("alerts/", include("alerts.urls")),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
     path("search/", search_views.SearchView.as_view(), name="search"),

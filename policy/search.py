@@ -1,5 +1,8 @@
 """How policy entries become search documents: their timeline's steps are part of the text."""
 
+from django.db.models import Q
+
+from competencyworks.models import SearchDocument
 from competencyworks.search import Document
 from policy.models import Event, PolicyEntry
 
@@ -21,3 +24,15 @@ class EntryDocument(Document):
 
     def own_date(self, entry):
         return entry.own_date_label
+
+
+def about_state(state):
+    """Search documents about a state: its published policy entries, the posts they link to
+    and posts tagged with its name (as its page shows them); for its feed and e-mail alerts."""
+    entries = PolicyEntry.objects.published().about(state)
+    tagged = SearchDocument.objects.filter(kind="post", tags__name__iexact=state.name)
+    return SearchDocument.objects.published().filter(
+        Q(kind="policy", object_id__in=entries.values("pk"))
+        | Q(kind="post", object_id__in=entries.values("related_posts"))
+        | Q(pk__in=tagged.values("pk"))
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from policy import views
+from policy import dossiers, views
 
 app_name = "policy"
 
@@ -11,5 +11,13 @@ urlpatterns = [
     path("feed/", views.PolicyChangesFeed(), name="feed"),
     path("feed/atom/", views.AtomPolicyChangesFeed(), name="feed-atom"),
     path("states/<str:code>/", views.StateView.as_view(), name="state"),
+    path("states/<str:code>/dossier/", dossiers.StateDossierView.as_view(), name="state-dossier"),
+    path(
+        "states/<str:code>/dossier/pdf/",
+        dossiers.StateDossierView.as_view(as_pdf=True),
+        name="state-dossier-pdf",
+    ),
+    path("states/<str:code>/feed/", views.StateFeed(), name="state-feed"),
+    path("states/<str:code>/feed/atom/", views.AtomStateFeed(), name="state-feed-atom"),
     path("entries/<slug:slug>/", views.EntryView.as_view(), name="entry"),
 ]

@@ -27,6 +27,7 @@ from policy.models import (
     State,
     stages_on,
 )
+from policy.search import about_state
 from wiki.models import Resource
 
 ENTRIES_PER_PAGE = 25
@@ -208,4 +209,39 @@ class PolicyChangesFeed(Feed):
 
 
 class AtomPolicyChangesFeed(AtomMixin, PolicyChangesFeed):
+    pass
+
+
+class StateFeed(Feed):
+    """A state's policy entries and the posts about it, newest first."""
+
+    def get_object(self, request, code):
+        return get_object_or_404(State, code=code.upper())
+
+    def title(self, state):
+        return f"CompetencyWorks: {state.name}"
+
+    def description(self, state):
+        return f"Policy entries and posts about competency-based education in {state.name}."
+
+    def link(self, state):
+        return state.get_absolute_url()
+
+    def items(self, state):
+        return about_state(state).defer("body", "vector").order_by("-publish_at", "pk")[:30]
+
+    def item_title(self, document):
+        return document.title
+
+    def item_summary(self, document):
+        return document.summary
+
+    def item_link(self, document):
+        return document.url
+
+    def item_pubdate(self, document):
+        return document.publish_at
+
+
+class AtomStateFeed(AtomMixin, StateFeed):
     pass

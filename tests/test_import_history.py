@@ -99,8 +99,7 @@ def test_each_search_document_is_what_a_reindex_of_the_stored_post_writes(series
     posts = list(document.items().order_by("pk"))
     tags = document.tags(posts)
     stored = {
-        row[1]: row
-        for row in SearchDocument.objects.filter(kind="post").values_list(*COLUMNS)
+        row[1]: row for row in SearchDocument.objects.filter(kind="post").values_list(*COLUMNS)
     }
     assert sorted(stored) == [post.pk for post in posts]
     for post in posts:

@@ -129,7 +129,10 @@ def test_a_tag_page_lists_posts_first_then_resources_guides_and_policy(client):
     PostFactory(title="Old post", tags=["equity"], publish_at=ago(days=800))
     policy_entry("Equity rule", tags=["equity"], enacted_on=date(2019, 5, 3))
     PageFactory(title="Equity guide", tags=["equity"])
-    ResourceFactory(title="Equity report", year=2017, tags=["equity"], publish_at=ago(hours=1))
+    ResourceFactory(
+        title="Equity report", year=2017, tags=["equity"], publish_at=ago(hours=1),
+        publisher="Policy Lab", summary="Compares how states fund equity.",
+    )  # fmt: skip
     response = client.get("/tags/equity/")
     page = content(response)
     assert re.findall(r"<h2 [^>]*>(.*?)</h2>", page) == [
@@ -140,6 +143,7 @@ def test_a_tag_page_lists_posts_first_then_resources_guides_and_policy(client):
     # Each item carries its own date: a resource's year, a policy's enactment.
     assert '<p class="kicker">2017</p>' in page
     assert '<p class="kicker">Enacted May 3, 2019</p>' in page
+    assert "<p>Compares how states fund equity.</p>" in page  # what it is, not its byline
     main = page.split("<main")[1].split("</main>")[0]
     assert str(timezone.localdate().year) not in main  # not the day each row was made
 

@@ -10,6 +10,7 @@ class ResourceDocument(Document):
     kind = "resource"
     label = "Resource"
     dated_by_publication = False
+    blurb_column = "body"  # its summary; the summary column holds publisher and authors
 
     def text(self, resource):
         # Publisher and authors rank with the summary: readers search by either.

@@ -82,6 +82,7 @@ STAT_KEYS = (
 
 _CHUNK = 64 * 1024
 _ZERO_DATE = "0000-00-00 00:00:00"
+_PLAIN_DATE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
 
 
 class WxrFile:
@@ -308,7 +309,11 @@ class WxrFile:
                 record.warnings.append("no publication date in the export")
             return
         try:
-            record.published_at = datetime.strptime(value, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone)
+            if _PLAIN_DATE.fullmatch(value):  # as WordPress writes them: the quick way
+                parsed = datetime.fromisoformat(value)
+            else:
+                parsed = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")
+            record.published_at = parsed.replace(tzinfo=zone)
         except ValueError:
             record.warnings.append(f"unreadable date {value!r}")
 

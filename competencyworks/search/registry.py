@@ -25,6 +25,7 @@ class Document:
     kind = ""
     label = ""  # what readers see: "Blog post"
     dated_by_publication = True  # else own_date() is a date of the item's own (a year…)
+    blurb_column = "summary"  # the text lists show under the title
     parts = {}  # child model -> its field holding the item's pk: rows indexed with the item
 
     def items(self):

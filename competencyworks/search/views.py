@@ -1,7 +1,8 @@
 import re
 
 from django.core.paginator import EmptyPage, Page, Paginator
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Q, TextField, Value, When
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -132,9 +133,11 @@ class TagView(TemplateView):
     def get_context_data(self, **kwargs):
         tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
         documents = SearchDocument.objects.published().filter(tags=tag).defer("body", "vector")
+        listed = documents.annotate(blurb=blurb()).order_by(
+            kind_rank(self.kind_order), "-publish_at", "pk"
+        )
         # A tag only drafts carry stays unknown to readers, as the drafts do.
-        paginator = Paginator(documents.order_by(kind_rank(self.kind_order), "-publish_at", "pk"),
-                              RESULTS_PER_PAGE, allow_empty_first_page=False)  # fmt: skip
+        paginator = Paginator(listed, RESULTS_PER_PAGE, allow_empty_first_page=False)
         try:
             page_obj = paginator.get_page(self.request.GET.get("page"))
         except EmptyPage:
@@ -149,6 +152,17 @@ class TagView(TemplateView):
             has_posts=documents.filter(kind="post").exists(),  # then the tag's post feeds exist
             **kwargs,
         )  # fmt: skip
+
+
+def blurb(length=400):
+    """The opening of each document's text that says what it is (a resource's summary is its
+    body: its summary column holds the publisher and authors), no more than a list shows."""
+    whens = [
+        When(kind=kind, then=Substr(document.blurb_column, 1, length))
+        for kind, document in search.KINDS.items()
+        if document.blurb_column != "summary"
+    ]
+    return Case(*whens, default=Substr("summary", 1, length), output_field=TextField())
 
 
 def kind_rank(order):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, reset_queries, transaction
 from tqdm import tqdm
 
 from blog.importers.loader import Loader
@@ -118,6 +118,7 @@ class Command(BaseCommand):
                 )
                 for written in loader.load(self.posts_only(items, loader), Path(path).name):
                     progress.update(written)
+                    forget_queries()
             loader.finish()
             if dry_run:
                 transaction.set_rollback(True)
@@ -147,3 +148,10 @@ class Command(BaseCommand):
                     f"pages do not load; {where}."
                 )
             )
+
+
+def forget_queries():
+    """With DEBUG on, Django keeps the text of every query, and an import's hold every post
+    body: drop them after each batch so memory stays flat, unless a caller counts them."""
+    if settings.DEBUG and not connection.force_debug_cursor:
+        reset_queries()
