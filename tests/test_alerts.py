@@ -79,7 +79,7 @@ def test_search_tag_and_state_pages_link_to_the_sign_up_form(client):
     PostFactory(title="Mastery grading", tags=["grading"])
     search = text(client.get("/search/?q=mastery+grading"))
     assert 'href="/alerts/subscribe/?q=mastery%20grading"' in search
-    assert 'href="/alerts/subscribe/?tag=grading"' in text(client.get("/tags/grading/"))
+    assert 'href="/alerts/subscribe/?tag=grading"' in text(client.get("/blog/tag/grading/"))
     assert 'href="/alerts/subscribe/?state=ID"' in text(client.get("/policy/states/id/"))
 
 
