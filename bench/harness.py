@@ -30,7 +30,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 POST_LINK = re.compile(r'href="(/blog/\d{4}/\d{2}/\d{2}/[^"/]+/)"')
-TAG_LINK = re.compile(r'href="(/tags/[^"/]+/)"')
+TAG_LINK = re.compile(r'href="(/blog/tag/[^"/]+/)"')
 RECYCLED = "Autorestarting worker"  # gunicorn logs this when max_requests recycles a worker
 LOG_PROBLEMS = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "Worker failed")
 STOP = threading.Event()  # set by a script's signal handler: clients stop sending

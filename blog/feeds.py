@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from taggit.models import Tag
 
-from blog.models import Author, Post, Section, Series, bylines_prefetch
+from blog.models import Author, Post, Section, Series
 from competencyworks.feeds import AtomMixin, Feed
 
 FEED_LENGTH = 20
@@ -25,8 +25,7 @@ class PostFeed(Feed):
         return posts
 
     def items(self, obj=None):
-        posts = Post.objects.published().select_related("section")
-        posts = posts.prefetch_related(bylines_prefetch(), "tags")
+        posts = Post.objects.published().select_related("section").with_bylines_and_tags()
         return self.filter_posts(posts, obj)[:FEED_LENGTH]
 
     def item_title(self, post):

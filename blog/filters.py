@@ -3,6 +3,7 @@ from django import forms
 
 from blog.models import Author, Post, Section
 from competencyworks.filters import TagFilterSet, year_choices
+from competencyworks.pagecache.fragments import per_version
 
 
 class PostFilter(TagFilterSet):
@@ -32,3 +33,16 @@ class PostFilter(TagFilterSet):
     class Meta:
         model = Post
         fields = ["section", "author", "series", "year", "tag", "match"]
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            # Every list shows the same sections and authors: read them once per content
+            # version. The fields still check a chosen value against the database.
+            for name in ("section", "author"):
+                field = form.fields[name]
+                field.widget.choices = per_version(
+                    f"post-filter-{name}", lambda f=field: [*f.choices]
+                )
+        return self._form

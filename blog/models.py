@@ -11,10 +11,11 @@ from django.utils import timezone
 from django_prose_editor.fields import ProseEditorField
 from imagekit.models import ImageSpecField
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItem
+from taggit.models import Tag
 
 from competencyworks.html import excerpt, sanitise
 from competencyworks.images import CleanImageField, fit, focal_fill, renditions
+from competencyworks.inline_rows import InlineRowsIterable, JSONRows, cache_related
 from competencyworks.publishing import (
     Publishable,
     PublishedQuerySet,
@@ -145,10 +146,46 @@ def bylines_prefetch():
     return Prefetch("bylines", queryset=Byline.objects.select_related("author"))
 
 
+def field_values(instance):
+    """The instance's loaded column values (deferred ones are absent: None)."""
+    loaded = instance.__dict__
+    return tuple(loaded.get(field.attname) for field in instance._meta.concrete_fields)
+
+
+def post_content_type_id():
+    return ContentType.objects.get_for_model(Post).pk
+
+
 class PostQuerySet(PublishedQuerySet):
     def for_cards(self):
-        """What a post card shows: section, series, ordered authors and tags."""
-        return self.select_related("section", "series").prefetch_related(bylines_prefetch(), "tags")
+        """What a post card shows: section, series, ordered authors and tags, in one query.
+
+        The body is left out: a card shows the stored summary.
+        """
+        return self.select_related("section", "series").defer("body").with_bylines_and_tags()
+
+    def with_bylines_and_tags(self):
+        """Bylines and tags read as JSON columns of the same query, cached as if prefetched
+        (competencyworks/inline_rows.py): one query where a prefetch takes three."""
+        posts = self.annotate(
+            inline_bylines=JSONRows(
+                ["b.position", "b.id", "a.id", "a.name", "a.slug", "a.bio", "a.photo"],
+                "blog_byline b JOIN blog_author a ON a.id = b.author_id WHERE b.post_id = {outer}",
+            ),
+            inline_tags=JSONRows(
+                ["ti.id", "t.id", "t.name", "t.slug"],
+                "taggit_taggeditem ti JOIN taggit_tag t ON t.id = ti.tag_id"
+                " WHERE ti.content_type_id = %s AND ti.object_id = {outer}",
+                [post_content_type_id()],
+            ),
+        )
+        posts._iterable_class = InlineRowsIterable
+        return posts
+
+    def pinned(self):
+        # `pinned IN (true)` rather than Django's bare `pinned`, which SQLite's planner does
+        # not match to an index column: the query then reads only pinned rows of the index.
+        return self.filter(pinned__in=[True])
 
     def latest_by_section(self, count):
         """[(section, its `count` newest posts)] for sections that have any.
@@ -166,36 +203,60 @@ class PostQuerySet(PublishedQuerySet):
         ]
         return [(section, section_posts) for section, section_posts in by_section if section_posts]
 
-    def related_to(self, post, count=3, candidates=1000):
-        """Other posts sharing the most tags with `post`, newest first among equals.
+    def related_to(self, post, count=3, candidates=1000, finalists=30):
+        """The published posts sharing the most tags with `post`, newest first among equals,
+        leaving out the other parts of its series (the series box lists them).
 
-        Only the `candidates` most recently added posts on those tags are ranked, so a
-        tag on tens of thousands of posts costs no more than a rare one.
+        Only the `candidates` most recent tag rows on those tags (shared among the tags) are
+        counted, so a tag on tens of thousands of posts costs no more than a rare one; the
+        `finalists` posts sharing the most among them are then checked and ranked here.
         """
         tag_ids = [tag.pk for tag in post.tags.all()]
         if not tag_ids:
-            return self.none()
-        # Start from the tag index and count per candidate, never grouping whole post rows.
-        tagged = TaggedItem.objects.filter(
-            content_type=ContentType.objects.get_for_model(Post), tag_id__in=tag_ids
+            return []
+        # Each tag's newest rows, walked backwards along the tag's index (no sort of all of
+        # them), then counted per post. Written out: Django takes longer to compile this
+        # nesting than the database to run it.
+        per_tag = max(candidates // len(tag_ids), 1)
+        newest_rows = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT object_id FROM taggit_taggeditem WHERE tag_id = %s"
+            f" AND content_type_id = %s AND object_id <> %s ORDER BY id DESC LIMIT {per_tag})"
+            f" AS tag_{n}"
+            for n in range(len(tag_ids))
         )
-        shared = (
-            tagged.filter(object_id=OuterRef("pk"))
-            .values("object_id")
-            .annotate(shared=Count("pk"))
-            .values("shared")
+        finalists = self.raw(
+            f"""
+            SELECT p.id, p.title, p.slug, p.status, p.publish_at, p.created_at, p.series_id,
+                   counted.shared AS shared_tags
+            FROM (
+                SELECT recent.object_id, COUNT(*) AS shared
+                FROM ({newest_rows}) AS recent
+                GROUP BY recent.object_id
+                ORDER BY shared DESC, recent.object_id DESC LIMIT %s
+            ) AS counted
+            JOIN blog_post p ON p.id = counted.object_id
+            """,
+            [
+                *(
+                    param
+                    for tag_id in tag_ids
+                    for param in (tag_id, post_content_type_id(), post.pk)
+                ),
+                finalists,
+            ],
         )
-        recent = tagged.exclude(object_id=post.pk).order_by("-object_id").values("object_id")
-        related = self.filter(pk__in=recent[:candidates])
-        if post.series_id:
-            # The series box already lists the other parts.
-            related = related.exclude(series_id=post.series_id)
-        return (
-            related
-            .only("title", "slug", "status", "publish_at", "created_at")
-            .annotate(shared_tags=Subquery(shared))
-            .order_by("-shared_tags", "-publish_at")[:count]
+        # Publication is checked here rather than in SQL: asked there, SQLite's planner walks
+        # the index of every published post instead of looking up these few rows.
+        related = [
+            candidate
+            for candidate in finalists
+            if candidate.is_public
+            and not (post.series_id and candidate.series_id == post.series_id)
+        ]
+        related.sort(
+            key=lambda candidate: (candidate.shared_tags, candidate.publish_at), reverse=True
         )
+        return related[:count]
 
 
 # The import bookkeeping is kept in each version, so a restore also brings back which source
@@ -306,8 +367,13 @@ class Post(ImportTracked, Publishable):
         get_latest_by = "publish_at"
         indexes = [
             models.Index(fields=["status", "-publish_at"], name="blog_post_public_idx"),
-            models.Index(fields=["section", "-publish_at"], name="blog_post_section_idx"),
+            # Equal on section and status, so SQLite's planner prefers these to the public
+            # index above (which would walk every published post) with or without statistics.
+            models.Index(fields=["section", "status", "-publish_at"], name="blog_post_section_idx"),
+            models.Index(fields=["series", "status", "publish_at"], name="blog_post_series_idx"),
             models.Index(fields=["-updated_at"], name="blog_post_updated_idx"),
+            # The list's pinned query reads just the pinned posts (see PostQuerySet.pinned).
+            models.Index(fields=["status", "pinned", "-publish_at"], name="blog_post_pinned_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -371,6 +437,41 @@ class Post(ImportTracked, Publishable):
     @property
     def ordered_authors(self):
         return [byline.author for byline in self.bylines.all()]
+
+    def attach_inline_rows(self):
+        """Bylines and tags read by `with_bylines_and_tags()`, cached as if prefetched."""
+        db = self._state.db
+        byline_rows = sorted(map(tuple, self.__dict__.pop("inline_bylines")))
+        tag_rows = sorted(map(tuple, self.__dict__.pop("inline_tags")))
+        self.inline_rows = (tuple(byline_rows), tuple(tag_rows))
+        bylines = []
+        for position, byline_id, author_id, *author_fields in byline_rows:
+            author = Author.from_db(
+                db, ["id", "name", "slug", "bio", "photo"], [author_id, *author_fields]
+            )
+            byline = Byline.from_db(
+                db,
+                ["id", "post_id", "author_id", "position"],
+                [byline_id, self.pk, author_id, position],
+            )
+            byline._state.fields_cache.update(author=author, post=self)
+            bylines.append(byline)
+        cache_related(self, "bylines", Byline, bylines)
+        tags = [Tag.from_db(db, ["id", "name", "slug"], row[1:]) for row in tag_rows]
+        cache_related(self, "tags", Tag, tags)
+
+    @property
+    def card_key(self):
+        """Everything a card can show (the post's loaded fields, its section, series, bylines
+        and tags), so a remembered card is a new one as soon as any of it changes."""
+        if not hasattr(self, "inline_rows"):
+            return None  # not read by with_bylines_and_tags(): rendered afresh
+        return (
+            field_values(self),
+            field_values(self.section),
+            self.series_id and field_values(self.series),
+            self.inline_rows,
+        )
 
     @property
     def canonical_url(self):

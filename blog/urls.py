@@ -1,5 +1,4 @@
 from django.urls import path, register_converter
-from django.views.generic import RedirectView
 
 from blog import dossiers, feeds, pdf, views
 
@@ -35,12 +34,7 @@ urlpatterns = [
     path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),
     path("section/<slug:slug>/feed/", feeds.SectionFeed(), name="section-feed"),
     path("section/<slug:slug>/feed/atom/", feeds.AtomSectionFeed(), name="section-feed-atom"),
-    # One page per tag, across the site: the blog's own tag pages lead there.
-    path("tags/", RedirectView.as_view(pattern_name="tags", permanent=True)),
-    path(
-        "tag/<uslug:slug>/",
-        RedirectView.as_view(pattern_name="tag", permanent=True, query_string=True),
-    ),
+    # The tag pages themselves (across the site) are routed in competencyworks/urls.py.
     path("tag/<uslug:slug>/feed/", feeds.TagFeed(), name="tag-feed"),
     path("tag/<uslug:slug>/feed/atom/", feeds.AtomTagFeed(), name="tag-feed-atom"),
     path("author/<slug:slug>/", views.AuthorView.as_view(), name="author"),

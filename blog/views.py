@@ -13,8 +13,9 @@ from django_filters.views import FilterView
 
 from blog import legacy
 from blog.filters import PostFilter
-from blog.models import Author, Post, Section, Series, SitePage, bylines_prefetch
+from blog.models import Author, Post, Section, Series, SitePage
 from competencyworks.filters import narrowing_tags
+from competencyworks.paginators import DeepPaginator
 from competencyworks.views import PreviewMixin
 from wiki.models import Resource
 
@@ -49,6 +50,13 @@ class PostListMixin:
     def get_queryset(self):
         return Post.objects.published().for_cards()
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        # The list's address without its page number names its count.
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        address = (self.request.path, query.urlencode())
+        return DeepPaginator(queryset, per_page, address=address, **kwargs)
+
 
 class PostListView(PostListMixin, FilterView):
     filterset_class = PostFilter
@@ -60,7 +68,7 @@ class PostListView(PostListMixin, FilterView):
         # Pinned posts head the unfiltered front page, as sticky posts do in WordPress.
         front_page = context["page_obj"].number == 1 and not self.filterset.form.has_changed()
         if front_page:
-            pinned = Post.objects.published().for_cards().filter(pinned=True)
+            pinned = Post.objects.published().for_cards().pinned()
             context["pinned_posts"] = pinned[: self.pinned_count]
         form = self.filterset.form
         chosen = form.cleaned_data.get("tag", []) if form.is_valid() else []
@@ -143,9 +151,7 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("section", "series").prefetch_related(
-            bylines_prefetch(), "tags"
-        )
+        posts = Post.objects.select_related("section", "series").with_bylines_and_tags()
         if self.request.user.has_perm("blog.change_post"):
             return posts
         return posts.published()
@@ -164,7 +170,7 @@ class PostDetailView(DetailView):
     def get_context_data(self, **kwargs):
         post = self.object
         context = super().get_context_data(**kwargs)
-        context["related_posts"] = Post.objects.published().related_to(post)
+        context["related_posts"] = Post.objects.related_to(post)
         if post.series_id:
             parts = list(
                 Post.objects.published()

@@ -251,6 +251,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Anonymous pages are cached until content changes (competencyworks.pagecache), for at most
 # this long.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 600))
+# What every page repeats (navigation, filter choices, list counts) is built once per content
+# version in each process (competencyworks/pagecache/fragments.py), cached pages or not.
+FRAGMENT_CACHE = os.environ.get("FRAGMENT_CACHE", "1") == "1"
 
 # check_links and import_archive's image downloads fetch only public addresses;
 # comma-separated networks (CIDR) they may fetch too.

@@ -21,6 +21,7 @@ STORAGES = {
 }
 # Page caching has its own tests; elsewhere each request should reach the view.
 PAGE_CACHE_SECONDS = 0
+FRAGMENT_CACHE = False
 # Login rate limiting has its own tests (it needs a request, which client.login() lacks).
 AXES_ENABLED = False
 # Imports in tests never reach out to the sites their fixtures name; media tests opt in.

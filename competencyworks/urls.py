@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path, reverse_lazy
+from django.views.generic import RedirectView
 from django.views.static import serve
 
 from blog import feeds, legacy
@@ -17,6 +18,10 @@ admin.site.site_title = settings.SITE_NAME
 
 urlpatterns = [
     path("", blog_views.HomeView.as_view(), name="home"),
+    # One page per tag across the site, at the address the blog's tag links have always had
+    # (before the blog's own routes).
+    path("blog/tags/", search_views.TagCloudView.as_view(), name="tags"),
+    path("blog/tag/<uslug:slug>/", search_views.TagView.as_view(), name="tag"),
     path("blog/", include("blog.urls")),
     path("library/", include("wiki.urls")),
     re_path(r"^wiki/(?P<rest>.*)$", wiki_views.OldLibraryAddressView.as_view()),
@@ -26,8 +31,11 @@ urlpatterns = [
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
     path("search/", search_views.SearchView.as_view(), name="search"),
     path("search/feed/", search_views.SearchFeed(), name="search-feed"),
-    path("tags/", search_views.TagCloudView.as_view(), name="tags"),
-    path("tags/<uslug:slug>/", search_views.TagView.as_view(), name="tag"),
+    path("tags/", RedirectView.as_view(pattern_name="tags", permanent=True)),
+    path(
+        "tags/<uslug:slug>/",
+        RedirectView.as_view(pattern_name="tag", permanent=True, query_string=True),
+    ),
     path("robots.txt", views.RobotsView.as_view(), name="robots"),
     path("favicon.ico", views.FaviconView.as_view(), name="favicon"),
     path("healthz", views.HealthView.as_view(), name="healthz"),

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from PIL import Image
 
+from competencyworks.pagecache import fragments
 from tests.browser.chromium import browser_required, chromium_missing
 from tests.factories import UserFactory
 
@@ -50,8 +51,10 @@ def pytest_terminal_summary(terminalreporter, config):
 @pytest.fixture(autouse=True)
 def fresh_cache():
     cache.clear()
+    fragments.forget_all()
     yield
     cache.clear()
+    fragments.forget_all()
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_a_restored_backup_serves_the_same_pages(tmp_path, fresh_database):
     urls = [
         "/",
         post.get_absolute_url(),
-        "/tags/equity/",
+        "/blog/tag/equity/",
         "/search/?q=mastery",
         "/library/",
         "/policy/",

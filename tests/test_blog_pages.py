@@ -107,7 +107,7 @@ def test_blog_list_filters(client, higher_ed, query, expected):
         "/blog/2019/13/",
         "/blog/1900/",
         "/blog/section/nope/",
-        "/tags/nope/",
+        "/blog/tag/nope/",
         "/blog/author/nope/",
         "/blog/series/nope/",
         "/blog/2019/05/01/nope/",
@@ -136,7 +136,7 @@ def test_detail_shows_authors_in_byline_order_and_tags(client):
     post = PostFactory(authors=[first, second], tags=["assessment"])
     content = client.get(post.get_absolute_url()).content.decode()
     assert content.index("Zed Writer") < content.index("Amy Writer")
-    assert 'href="/tags/assessment/"' in content
+    assert 'href="/blog/tag/assessment/"' in content
 
 
 def test_detail_address_uses_the_local_publication_date(client):

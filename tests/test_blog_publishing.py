@@ -13,8 +13,8 @@ PUBLIC_LISTS = [
     "/",
     "/blog/",
     "/blog/section/k-12/",
-    "/tags/policy/",
-    "/tags/",
+    "/blog/tag/policy/",
+    "/blog/tags/",
     "/blog/series/",
     "/feed/",
     "/feed/atom/",
@@ -50,7 +50,7 @@ def posts():
 @pytest.mark.parametrize(
     "url",
     [*PUBLIC_LISTS, "/blog/author/ada/", "/blog/series/grading/", "/search/?q=post+memo+draft",
-     "/search/feed/?q=post+memo+draft", "/tags/policy/"],
+     "/search/feed/?q=post+memo+draft", "/blog/tag/policy/"],
 )  # fmt: skip
 def test_only_published_posts_are_listed(client, posts, url):
     response = client.get(url)
@@ -76,13 +76,13 @@ def test_draft_scheduled_and_private_details_are_404_for_readers(client, posts):
 
 
 def test_tag_counts_only_count_published_posts(client, posts):
-    response = client.get("/tags/")
+    response = client.get("/blog/tags/")
     assert [(tag.slug, tag.uses) for tag in response.context["tags"]] == [("policy", 1)]
 
 
 def test_tag_with_only_drafts_has_no_page(client):
     PostFactory(draft=True, tags=["hidden-topic"])
-    assert client.get("/tags/hidden-topic/").status_code == 404
+    assert client.get("/blog/tag/hidden-topic/").status_code == 404
     assert client.get("/blog/tag/hidden-topic/feed/").status_code == 404
 
 

@@ -62,7 +62,7 @@ def assert_tag_works_on_blog(client, post, tag):
     assert tag.slug and ROUTABLE.fullmatch(tag.slug)
     year = timezone.localdate(post.publish_at).year
     for url in [
-        "/blog/", "/tags/", post.section.get_absolute_url(),
+        "/blog/", "/blog/tags/", post.section.get_absolute_url(),
         reverse("blog:year", args=[year]), "/search/?q=mastery",
     ]:  # fmt: skip
         assert_ok(client, url)
@@ -87,7 +87,7 @@ def assert_tag_works_across_the_site(client, item, tag):
     """The tag cloud links to the tag's page, which lists `item`; search narrows by it."""
     link = f'href="{item.get_absolute_url()}"'
     site_tag_url = reverse("tag", args=[tag.slug])
-    assert f'href="{site_tag_url}"' in assert_ok(client, "/tags/")
+    assert f'href="{site_tag_url}"' in assert_ok(client, "/blog/tags/")
     assert link in assert_ok(client, site_tag_url)
     assert link in assert_ok(client, f"/search/?q=mastery&tag={tag.slug}")
 

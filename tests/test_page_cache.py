@@ -120,7 +120,7 @@ def test_etag_and_last_modified_allow_a_304(client):
 
 
 def test_not_found_pages_are_not_cached(client):
-    assert "X-Cache" not in client.get("/tags/nothing-here/")
+    assert "X-Cache" not in client.get("/blog/tag/nothing-here/")
 
 
 def test_only_parameters_a_page_reads_are_cached(client):

@@ -112,13 +112,13 @@ def policy_entry(title, *, tags=(), **fields):
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        ("/blog/tag/equity/", "/tags/equity/"),
-        ("/blog/tag/equity/?page=2", "/tags/equity/?page=2"),
-        ("/blog/tags/", "/tags/"),
-        ("/blog/tag/educaci%C3%B3n/", "/tags/educaci%C3%B3n/"),
+        ("/tags/equity/", "/blog/tag/equity/"),
+        ("/tags/equity/?page=2", "/blog/tag/equity/?page=2"),
+        ("/tags/", "/blog/tags/"),
+        ("/tags/educaci%C3%B3n/", "/blog/tag/educaci%C3%B3n/"),
     ],
 )
-def test_the_blogs_tag_pages_answer_301_to_the_sites(client, old, new):
+def test_the_other_tag_addresses_answer_301_to_the_one_tag_page(client, old, new):
     response = client.get(old)
     assert response.status_code == 301
     assert response["Location"] == new
@@ -133,7 +133,7 @@ def test_a_tag_page_lists_posts_first_then_resources_guides_and_policy(client):
         title="Equity report", year=2017, tags=["equity"], publish_at=ago(hours=1),
         publisher="Policy Lab", summary="Compares how states fund equity.",
     )  # fmt: skip
-    response = client.get("/tags/equity/")
+    response = client.get("/blog/tag/equity/")
     page = content(response)
     assert re.findall(r"<h2 [^>]*>(.*?)</h2>", page) == [
         "Blog posts", "Resources", "Guides", "Policy entries",
@@ -150,11 +150,11 @@ def test_a_tag_page_lists_posts_first_then_resources_guides_and_policy(client):
 
 def test_post_tags_and_feeds_lead_to_the_one_tag_page(client):
     post = PostFactory(title="Tagged post", tags=["equity"])
-    assert 'href="/tags/equity/"' in content(client.get(post.get_absolute_url()))
-    assert 'href="/tags/equity/"' in content(client.get("/blog/"))
+    assert 'href="/blog/tag/equity/"' in content(client.get(post.get_absolute_url()))
+    assert 'href="/blog/tag/equity/"' in content(client.get("/blog/"))
     feed = ElementTree.fromstring(client.get("/blog/tag/equity/feed/").content)
-    assert feed.find("channel").findtext("link").endswith("/tags/equity/")
-    page = content(client.get("/tags/equity/"))
+    assert feed.find("channel").findtext("link").endswith("/blog/tag/equity/")
+    page = content(client.get("/blog/tag/equity/"))
     assert 'href="/blog/tag/equity/feed/"' in page
 
 
@@ -164,7 +164,12 @@ def test_a_tag_page_pages_with_a_fixed_number_of_queries(client, django_assert_m
     for n in range(45):
         [PostFactory, ResourceFactory, PageFactory][n % 3](title=f"Many {n}", tags=["many"])
     counts = []
-    for url in ("/tags/few/", "/tags/many/", "/tags/many/?page=2", "/tags/many/?page=3"):
+    for url in (
+        "/blog/tag/few/",
+        "/blog/tag/many/",
+        "/blog/tag/many/?page=2",
+        "/blog/tag/many/?page=3",
+    ):
         with CaptureQueriesContext(connection) as queries:
             assert client.get(url).status_code == 200
         counts.append(len(queries))
@@ -174,8 +179,8 @@ def test_a_tag_page_pages_with_a_fixed_number_of_queries(client, django_assert_m
 
 def test_a_tag_only_drafts_carry_has_no_page(client):
     PostFactory(title="Draft", tags=["secret"], draft=True)
-    assert client.get("/tags/secret/").status_code == 404
-    assert client.get("/blog/tag/secret/", follow=True).status_code == 404
+    assert client.get("/blog/tag/secret/").status_code == 404
+    assert client.get("/tags/secret/", follow=True).status_code == 404
 
 
 # The old WordPress site's addresses ---------------------------------------------------------
@@ -232,8 +237,8 @@ def test_old_query_addresses_lead_to_the_post_page_and_search(client, imported):
     [
         ("/category/k-12/", "/blog/section/k-12/"),
         ("/category/k-12/feed/", "/blog/section/k-12/feed/"),
-        ("/category/teaching/grading/", "/tags/grading/"),  # a category that became a tag
-        ("/tag/grading/", "/tags/grading/"),
+        ("/category/teaching/grading/", "/blog/tag/grading/"),  # a category that became a tag
+        ("/tag/grading/", "/blog/tag/grading/"),
         ("/tag/grading/feed/", "/blog/tag/grading/feed/"),
         ("/author/ana-ruiz/", "/blog/author/ana-ruiz/"),
         ("/author/ana-ruiz/feed/", "/blog/author/ana-ruiz/feed/"),
@@ -415,7 +420,7 @@ def test_an_empty_result_offers_a_spelling_popular_tags_and_recent_posts(
     suggestion = re.search(r'Did you mean <a href="/search/\?q=([^"]+)">', page)[1]
     assert suggestion.lower().split("%20")[0] == "assessment"
     section = page.split('id="try-instead"')[1]
-    assert 'href="/tags/assessment/"' in section and 'href="/tags/equity/"' in section
+    assert 'href="/blog/tag/assessment/"' in section and 'href="/blog/tag/equity/"' in section
     assert "Newest post" in section
 
 
@@ -468,7 +473,7 @@ def test_a_policy_entry_tells_each_fact_once_with_tags_sources_and_related_posts
         ("January 12, 2016", "Introduced"),
         ("March 2, 2016", "Signed by the governor"),  # the day's own step, not "Enacted" too
     ]
-    assert 'href="/tags/seat-time/"' in page
+    assert 'href="/blog/tag/seat-time/"' in page
     assert 'href="https://legislature.example/hb1"' in page
     assert f'href="{post.get_absolute_url()}"' in page
 
@@ -484,4 +489,4 @@ def test_tags_on_resources_and_guides_lead_to_the_tag_page(client):
     resource = ResourceFactory(title="Tagged resource", tags=["rubrics"])
     guide = PageFactory(title="Tagged guide", tags=["rubrics"])
     for item in (resource, guide):
-        assert 'href="/tags/rubrics/"' in content(client.get(item.get_absolute_url()))
+        assert 'href="/blog/tag/rubrics/"' in content(client.get(item.get_absolute_url()))

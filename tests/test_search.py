@@ -1,4 +1,4 @@
-"""Site search as readers use it: /search/, its RSS feed, /tags/ and /tags/<slug>/.
+"""Site search as readers use it: /search/, its RSS feed, /blog/tags/ and /tags/<slug>/.
 
 Everything goes through the HTTP client, on whichever engine the database gives us
 (PostgreSQL full text search, or FTS5 on SQLite); parse(), fts5() and websearch_text() also
@@ -37,7 +37,7 @@ RESULT = re.compile(
 FACET = re.compile(
     r'<a href="[^"]*"(?: aria-current="true")?>([^<]+)</a> <span class="count">(\d+)'
 )
-TAG_COUNT = re.compile(r'<a href="/tags/([^/]+)/">[^<]*</a> <span class="count">\((\d+)\)')
+TAG_COUNT = re.compile(r'<a href="/blog/tag/([^/]+)/">[^<]*</a> <span class="count">\((\d+)\)')
 on_postgres = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="trigram suggestions need PostgreSQL"
 )
@@ -97,13 +97,13 @@ def feed_items(client, **params):
 
 
 def tag_counts(client):
-    response = client.get("/tags/")
+    response = client.get("/blog/tags/")
     assert response.status_code == 200
     return {slug: int(count) for slug, count in TAG_COUNT.findall(response.content.decode())}
 
 
 def tag_page_titles(client, slug):
-    response = client.get(f"/tags/{slug}/")
+    response = client.get(f"/blog/tag/{slug}/")
     assert response.status_code == 200
     page = response.content.decode()
     return {html.unescape(title) for title in re.findall(r'<h3><a href="[^"]*">(.*?)</a>', page)}
@@ -386,8 +386,8 @@ def test_drafts_and_scheduled_never_appear(client, hidden_and_public):
     assert not any(HIDDEN.search(title) for title in tag_page_titles(client, "equity"))
     assert len(tag_page_titles(client, "equity")) == 4
     # A tag only hidden items carry has no page: it stays as unknown as they are.
-    assert client.get("/tags/secret/").status_code == 404
-    assert client.get("/tags/soon/").status_code == 404
+    assert client.get("/blog/tag/secret/").status_code == 404
+    assert client.get("/blog/tag/soon/").status_code == 404
     assert results(get_search(client, q="competency", tag="secret")) == []
     # Nor the items' own pages.
     for item in drafts + scheduled:
@@ -875,7 +875,7 @@ def test_tag_cloud_counts_published_items_of_every_kind(client):
     ResourceFactory(title="Later", scheduled=True, tags=["equity", "future-only"])
     counts = tag_counts(client)
     assert counts == {"equity": 5, "rural-schools": 4}
-    page = client.get("/tags/").content.decode()
+    page = client.get("/blog/tags/").content.decode()
     assert "Rural Schools" in page
 
 
@@ -883,7 +883,7 @@ def test_tag_cloud_counts_published_items_of_every_kind(client):
 def test_tag_page_lists_every_kind(client):
     post, resource, page, entry = one_of_each("mastery", tags=["equity"])
     PostFactory(title="Untagged")
-    response = client.get("/tags/equity/")
+    response = client.get("/blog/tag/equity/")
     assert response.status_code == 200
     content = response.content.decode()
     for item in (post, resource, page, entry):
@@ -899,7 +899,7 @@ def test_tag_page_lists_every_kind(client):
 @pytest.mark.django_db
 def test_tag_added_later_reindexes(client):
     resource = ResourceFactory(title="Rubric guide")
-    assert client.get("/tags/equity/").status_code == 404
+    assert client.get("/blog/tag/equity/").status_code == 404
     with committed():
         resource.tags.add("equity")
     assert tag_page_titles(client, "equity") == {"Rubric guide"}
@@ -926,7 +926,7 @@ def test_policy_event_reindexes_entry(client):
 
 @pytest.mark.django_db
 def test_unknown_tag_is_404(client):
-    assert client.get("/tags/no-such-tag/").status_code == 404
+    assert client.get("/blog/tag/no-such-tag/").status_code == 404
 
 
 @pytest.mark.django_db
@@ -935,7 +935,7 @@ def test_tag_page_paginates(client):
         PostFactory(title=f"Tagged {n}", tags=["equity"])
     assert len(tag_page_titles(client, "equity")) == 20
     for page in ("2", "abc", "-1", "99999"):
-        assert client.get("/tags/equity/", {"page": page}).status_code == 200
+        assert client.get("/blog/tag/equity/", {"page": page}).status_code == 200
 
 
 # --- import and reindex commands ----------------------------------------------------------

@@ -326,7 +326,7 @@ def test_resource_detail_shows_its_fields(client, tree):
     )
     assert "<p>First paragraph.</p>\n\n<p>Second paragraph.</p>" in content
     assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
-    assert '<a href="/tags/grading/">#grading</a>' in content  # the one page of the tag
+    assert '<a href="/blog/tag/grading/">#grading</a>' in content  # the one page of the tag
     assert "<title>A field guide · " in content
     assert "Preview:" not in content
     assert "did not work" not in content
@@ -824,7 +824,7 @@ def test_page_shows_topics_tags_and_history_link(client, tree):
     page = PageFactory(title="Tagged page", topics=[rubrics], tags=["grading"])
     content = client.get(page.get_absolute_url()).content.decode()
     assert '<a href="/library/topics/rubrics/">Rubrics</a>' in content
-    assert '<li><a href="/tags/grading/">#grading</a></li>' in content
+    assert '<li><a href="/blog/tag/grading/">#grading</a></li>' in content
     assert '<a href="/library/guides/tagged-page/history/">History</a>' in content
 
 

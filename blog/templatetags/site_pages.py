@@ -1,13 +1,12 @@
 """Links to the site's pages in the header and footer, and staff's "Edit this page" link."""
 
 from django import template
-from django.conf import settings
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 from django.utils.html import format_html
 
 from blog.models import SitePage
-from competencyworks.pagecache import current_version, store
+from competencyworks.pagecache.fragments import per_version
 
 register = template.Library()
 
@@ -16,18 +15,10 @@ register = template.Library()
 def site_page_links():
     """{"navigation": [(title, url)], "footer": [...]} for the header and footer.
 
-    With the page cache on, the links are read once per content version (which the page
-    cache has just read, and which moves on when a scheduled page goes live), so a served
-    page costs no query for them; with it off, pages and their links are read fresh.
+    Read once per content version (which moves on when a scheduled page goes live), so a
+    page costs no query for them.
     """
-    if not settings.PAGE_CACHE_SECONDS:
-        return SitePage.objects.links()
-    key = f"site-page-links:{current_version()}"
-    links = store.read(key)
-    if links is None:
-        links = SitePage.objects.links()
-        store.write(key, links, settings.PAGE_CACHE_SECONDS)
-    return links
+    return per_version("site-page-links", SitePage.objects.links)
 
 
 @register.simple_tag(takes_context=True)

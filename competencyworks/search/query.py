@@ -291,24 +291,28 @@ class Fts5Engine:
         return [(pk, kind) for pk, kind, _, _ in rows]
 
     def hits(self, ids, query):
+        """The documents of `ids` with their snippets, in one query."""
         if not ids:
             return []
-        marks = ",".join("%s" for _ in ids)
+        columns = ", ".join(
+            f"d.{field.column}"
+            for field in SearchDocument._meta.concrete_fields
+            if field.name != "body"
+        )
         snippet = f"snippet(search_fts, %s, '{MARK_START}', '{MARK_END}', ' … ', 24)"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                # Columns: 0 title, 1 tags, 2 summary, 3 body. Snippets come from the text.
-                f"SELECT rowid, {snippet}, {snippet}, highlight(search_fts, 0, %s, %s) "
-                f"FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({marks})",
-                [3, 2, MARK_START, MARK_END, query.fts5(), *ids],
-            )
-            marked = {pk: rest for pk, *rest in cursor.fetchall()}
-        documents = SearchDocument.objects.filter(pk__in=ids).defer("body")
+        documents = SearchDocument.objects.raw(
+            # Columns: 0 title, 1 tags, 2 summary, 3 body. Snippets come from the text.
+            f"SELECT {columns}, {snippet} AS body_marked, {snippet} AS summary_marked, "
+            f"highlight(search_fts, 0, %s, %s) AS title_marked "
+            f"FROM search_fts JOIN {SearchDocument._meta.db_table} d ON d.id = search_fts.rowid "
+            f"WHERE search_fts MATCH %s AND search_fts.rowid IN ({','.join('%s' for _ in ids)})",
+            [3, 2, MARK_START, MARK_END, query.fts5(), *ids],
+        )
         hits = []
         for doc in ordered(documents, ids):
-            body, summary, title = marked.get(doc.pk, ("", "", None))
+            body, summary = doc.body_marked, doc.summary_marked
             snippet = summary if MARK_START not in body and MARK_START in summary else body
-            hits.append(Hit(doc, highlight(snippet), marked_title(doc.title, title)))
+            hits.append(Hit(doc, highlight(snippet), marked_title(doc.title, doc.title_marked)))
         return hits
 
     def suggest(self, query):

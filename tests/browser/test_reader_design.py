@@ -62,7 +62,7 @@ def reader_pages(site):
         "month": post[:14],
         "series-index": "/blog/series/",
         "series": series,
-        "tags": "/tags/",
+        "tags": "/blog/tags/",
         "tag": link(post_html, r"(?:/blog)?/tags?/[\w-]+/"),
         "search": "/search/?q=grading",
         "library": library,

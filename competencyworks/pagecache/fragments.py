@@ -1,0 +1,68 @@
+"""What pages repeat, built once and kept in this process's memory.
+
+- `per_version`: values every page shows (navigation, filter choices, list counts), right
+  for the same reason cached pages are: they are keyed by the content version, which moves
+  on with every change and whenever a scheduled item goes live. Each name keeps only its
+  newest version.
+- `remembered`: rendered markup (the `{% fragment %}` tag) under a key naming everything it
+  shows, so it never goes stale; the least recently used are dropped past MAX_MARKUP.
+
+Both are bounded: a crawler walking filter combinations only pushes older entries out.
+"""
+
+import threading
+from collections import OrderedDict
+
+from django.conf import settings
+
+from competencyworks.pagecache.version import current_version
+
+MAX_ENTRIES = 2000
+MAX_MARKUP = 5000
+_memo = {}
+_markup = OrderedDict()
+_lock = threading.Lock()
+
+
+def per_version(name, build):
+    """`build()`, or the value it gave earlier under the current content version."""
+    if not settings.FRAGMENT_CACHE:
+        return build()
+    version = current_version()
+    known = _memo.get(name)
+    if known is not None and known[0] == version:
+        return known[1]
+    value = build()
+    if len(_memo) >= MAX_ENTRIES:
+        _memo.clear()  # a crawler walking filters: start again rather than grow
+    _memo[name] = (version, value)
+    return value
+
+
+def count_of(queryset, address):
+    """queryset.count(), remembered per content version for the page `address` shows."""
+    return per_version(("count", queryset.db, address), queryset.count)
+
+
+def remembered(key, render, versioned=False):
+    """render(), or the markup it gave earlier for `key` (and the content version)."""
+    if not settings.FRAGMENT_CACHE:
+        return render()
+    if versioned:
+        key = (current_version(), key)
+    with _lock:  # the development server renders in threads
+        markup = _markup.get(key)
+        if markup is not None:
+            _markup.move_to_end(key)
+            return markup
+    markup = render()
+    with _lock:
+        _markup[key] = markup
+        if len(_markup) > MAX_MARKUP:
+            _markup.popitem(last=False)
+    return markup
+
+
+def forget_all():
+    _memo.clear()
+    _markup.clear()
