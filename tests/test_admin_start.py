@@ -22,7 +22,7 @@ START = "/admin/"
 BUTTONS = {
     "Write a post": "blog/post",
     "New resource": "wiki/resource",
-    "New wiki page": "wiki/page",
+    "New guide": "wiki/page",
     "New policy entry": "policy/policyentry",
 }
 CONTENT = ["blog", "wiki", "policy"]
@@ -286,7 +286,7 @@ def test_counts_at_a_glance(editor_client):
         "Drafts": 2,
         "Scheduled": 1,
         "Resources": 1,
-        "Wiki pages": 2,
+        "Guides": 2,
         "Policy entries": 1,
     }
     assert "1 post, 1 resource" in html  # what the drafts are

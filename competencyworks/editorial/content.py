@@ -51,7 +51,7 @@ class Kind:
 KINDS = [
     Kind("blog.Post", "Post", "Posts", "Write a post"),
     Kind("wiki.Resource", "Resource", "Resources", "New resource"),
-    Kind("wiki.Page", "Wiki page", "Wiki pages", "New wiki page"),
+    Kind("wiki.Page", "Guide", "Guides", "New guide"),
     Kind("policy.PolicyEntry", "Policy entry", "Policy entries", "New policy entry"),
     Kind("blog.SitePage", "Site page", "Site pages"),
 ]
