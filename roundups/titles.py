@@ -20,7 +20,6 @@ from wiki.links import MAX_REDIRECTS, Unchecked, describe_failure, make_client
 
 TIMEOUT = 3.0  # seconds for the whole fetch, redirects included
 MAX_BYTES = 512 * 1024
-CHUNK = 16 * 1024
 HEADERS = {
     "User-Agent": "CompetencyWorks roundup collector",
     "Accept": "text/html,application/xhtml+xml",
@@ -121,7 +120,7 @@ def _read_head(client, url, deadline, max_bytes):
             raise Unchecked(f"not a web page ({kind})")
         decoder = _decoder(response.headers.get("content-encoding", ""))
         body = b""
-        for chunk in response.iter_raw(CHUNK):
+        for chunk in response.iter_raw():  # as it arrives: a trickle must meet the deadline
             body += decoder.decompress(chunk, max_bytes - len(body)) if decoder else chunk
             if len(body) >= max_bytes or END_OF_HEAD.search(body):
                 break

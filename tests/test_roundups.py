@@ -81,6 +81,19 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/slow":
             time.sleep(3)
             return self.reply(200, "text/html", b"<title>Too late</title>")
+        if self.path == "/trickle":
+            # Never silent long enough for a read to time out, never finished.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            try:
+                for _ in range(50):
+                    self.wfile.write(b"<!-- still here -->")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            return None
         if self.path == "/huge":
             # The title comes after more than the collector reads: it must give up first.
             self.send_response(200)
@@ -216,6 +229,7 @@ def test_a_typed_title_is_kept_and_no_page_is_fetched(editor_client, web):
     "address, reason",
     [
         ("{public}/slow", "timed out"),
+        ("{public}/trickle", "timed out"),
         ("{public}/missing", "the page answered HTTP 404"),
         ("{public}/report.pdf", "not a web page (application/pdf)"),
         ("{public}/untitled", "the page has no title"),
