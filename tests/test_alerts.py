@@ -79,7 +79,7 @@ def test_search_tag_and_state_pages_link_to_the_sign_up_form(client):
     PostFactory(title="Mastery grading", tags=["grading"])
     search = text(client.get("/search/?q=mastery+grading"))
     assert 'href="/alerts/subscribe/?q=mastery%20grading"' in search
-    assert 'href="/alerts/subscribe/?tag=grading"' in text(client.get("/tags/grading/"))
+    assert 'href="/alerts/subscribe/?tag=grading"' in text(client.get("/blog/tag/grading/"))
     assert 'href="/alerts/subscribe/?state=ID"' in text(client.get("/policy/states/id/"))
 
 
@@ -526,3 +526,29 @@ def test_a_state_has_a_feed_of_its_entries_and_posts(client):
         assert {"Idaho: Idaho mastery act", "Idaho's pilots explained"} <= titles
         assert not any("New Hampshire" in title for title in titles)
     assert client.get("/policy/states/zz/feed/").status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the lock another process holds")
+def test_a_run_started_while_another_runs_sends_nothing(client, mailoutbox):
+    import hashlib
+
+    import psycopg
+
+    PostFactory(title="Old", tags=["grading"])
+    follow(client, "tag", "grading")
+    PostFactory(title="New", tags=["grading"], publish_at=timezone.now())
+    job = "send_alerts_daily"
+    key = int.from_bytes(hashlib.blake2b(job.encode(), digest_size=8).digest(), signed=True)
+    database = connection.settings_dict
+    with psycopg.connect(
+        dbname=database["NAME"], user=database["USER"], host=database["HOST"],
+        port=database["PORT"] or 5432, password=database["PASSWORD"] or None, autocommit=True,
+    ) as other_server:  # fmt: skip
+        other_server.execute("SELECT pg_advisory_lock(%s)", [key])
+        out = io.StringIO()
+        call_command("send_alerts", "--frequency", "daily", stdout=out)
+        assert out.getvalue() == f"{job} is already running elsewhere; nothing done.\n"
+        assert mailoutbox == []
+        other_server.execute("SELECT pg_advisory_unlock(%s)", [key])
+    send("daily")
+    assert len(mailoutbox) == 1

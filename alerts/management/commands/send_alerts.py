@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from alerts.digest import send_digests
 from alerts.models import Frequency
+from competencyworks.jobs import job_lock
 
 
 class Command(BaseCommand):
@@ -23,7 +24,13 @@ class Command(BaseCommand):
                 # Subscribers are named by number: addresses stay out of logs.
                 self.stdout.write(f"Subscription {subscription.pk} ({subscription}): {count} new")
 
-        outcome = send_digests(frequency, settings.SITE_URL, dry_run=dry_run, report=report)
+        # Cron may start it on every app server: one run sends, the others do nothing.
+        job = f"send_alerts_{frequency}"
+        with job_lock(job) as acquired:
+            if not acquired:
+                self.stdout.write(f"{job} is already running elsewhere; nothing done.")
+                return
+            outcome = send_digests(frequency, settings.SITE_URL, dry_run=dry_run, report=report)
         verb = "Would send" if dry_run else "Sent"
         self.stdout.write(
             self.style.SUCCESS(
