@@ -112,12 +112,12 @@ def this_month():
 @admin.register(CollectedLink)
 class CollectedLinkAdmin(admin.ModelAdmin):
     form = CollectForm
-    list_display = ["title", "heading", "state", "collected_at", "collected_by", "roundup"]
+    list_display = ["title", "heading", "state", "collected_at", "collector", "roundup"]
     list_filter = ["heading", UsedFilter, MonthFilter, "save_as_resource"]
     list_select_related = ["state", "collected_by", "used_in"]
     search_fields = ["title", "note", "url"]
     actions = ["compose_selected"]
-    readonly_fields = ["collected_by", "collected_at", "roundup"]
+    readonly_fields = ["collector", "collected_at", "roundup"]
 
     def get_urls(self):
         collect = self.admin_site.admin_view(self.collect_view)
@@ -130,6 +130,12 @@ class CollectedLinkAdmin(admin.ModelAdmin):
 
     def has_compose_permission(self, request):
         return request.user.has_perm("blog.add_post")
+
+    @admin.display(description="collected by")
+    def collector(self, obj):
+        # A name, never the account: editors' user names are their e-mail addresses.
+        user = obj.collected_by
+        return (user.get_full_name() if user else "") or "—"
 
     @admin.display(description="roundup", ordering="used_in__title")
     def roundup(self, obj):

@@ -474,6 +474,14 @@ def test_the_changelist_filters_by_heading_month_and_use(editor_client, november
     assert rows(used="yes", month="2026-11") == 2
 
 
+def test_the_list_names_who_collected_each_link_without_their_account(editor_client, november):
+    ana = UserFactory(username="ana@example.org", first_name="Ana", last_name="Ruiz")
+    CollectedLink.objects.filter(pk=november[0].pk).update(collected_by=ana)
+    page = editor_client.get(CHANGELIST)
+    assert "Ana Ruiz" in page.text
+    assert "ana@example.org" not in page.text
+
+
 def composer(*codenames):
     user = UserFactory(username="composer", is_staff=True)
     user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
