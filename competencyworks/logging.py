@@ -7,11 +7,16 @@ reader was anonymous, a signed-in user or staff: never who, nor their address or
 
 import json
 import logging
+import re
 import time
 from datetime import UTC, datetime
 
 logger = logging.getLogger("competencyworks.requests")
 MESSAGE = "%(method)s %(path)s %(status)s %(duration_ms)sms cache=%(cache)s user=%(user)s"
+
+# Addresses that carry a secret (an alert's confirm or unsubscribe token, a new editor's
+# password link): the log keeps the address's shape, never the token.
+SECRET_IN_PATH = re.compile(r"^(/alerts/(?:confirm|unsubscribe)/|/admin/set-password/[^/]+/)[^/?]+")
 
 # What every LogRecord carries; anything else on a record came from `extra=` and is a field.
 RECORD_ATTRIBUTES = {*vars(logging.makeLogRecord({})), "message", "asctime"}
@@ -40,7 +45,7 @@ def log_line(method, path, status, cache, user, started):
     answers, with no request object, with it."""
     fields = {
         "method": method,
-        "path": path,
+        "path": SECRET_IN_PATH.sub(r"\1[token]", path),
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),
         "cache": cache,

@@ -55,6 +55,25 @@ def test_a_staff_request_is_logged_as_staff_without_the_username(client, caplog)
     assert "maria.editor" not in json.dumps(vars(line), default=str)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("address", "logged"),
+    [
+        ("/alerts/confirm/abc.def:ghi/", "/alerts/confirm/[token]/"),
+        ("/alerts/unsubscribe/abc.def:ghi/", "/alerts/unsubscribe/[token]/"),
+        ("/admin/set-password/MQ/c0ffee-1234/", "/admin/set-password/MQ/[token]/"),
+    ],
+)
+def test_addresses_that_carry_a_token_are_logged_without_it(client, caplog, address, logged):
+    caplog.set_level("INFO", logger="competencyworks.requests")
+
+    client.get(address)
+
+    (line,) = request_lines(caplog)
+    assert line.path == logged
+    assert "ghi" not in line.getMessage() and "c0ffee" not in line.getMessage()
+
+
 PROBE = """
 from django.test import Client
 Client().get("/healthz")
