@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from blog.models import SitePage
 from competencyworks import revisions
 from competencyworks.publishing import Status
+from medialibrary.models import Image as LibraryImage
 
 AUTHORS = [
     (
@@ -291,14 +292,23 @@ def portrait_image(name):
     return ContentFile(out.getvalue(), name=f"{rng.randrange(10**8)}.png")
 
 
+COVER_ALT = "An abstract drawing of rising bars and circles"
+COVER_CREDIT = "Drawing made for the CompetencyWorks demo"
+
+
 def add_pictures(posts, authors):
-    """Featured images for the demo posts and portraits for their authors, stored through
-    the image fields so the renditions exist as for an editor's upload."""
+    """Featured images for the demo posts, as media library items the way an editor's upload
+    on the post form files them (so the library has them to browse and reuse), and portraits
+    for their authors; both stored through the image fields, so the renditions exist."""
     for post in posts:
         if not post.image:
-            post.image = cover_image(post.slug)
-            post.image_alt = "An abstract drawing of rising bars and circles"
-            post.save(update_fields=["image", "image_width", "image_height", "image_alt"])
+            post.featured_image = LibraryImage.objects.create(
+                file=cover_image(post.slug),
+                title=post.title[:200],
+                alt_text=COVER_ALT,
+                credit=COVER_CREDIT,
+            )
+            post.save()  # copies the library item's file, alt text and credit to the post
     for author in authors:
         if not author.photo:
             author.photo = portrait_image(author.name)

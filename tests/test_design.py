@@ -10,6 +10,7 @@ from django.core.management import call_command
 from pypdf import PdfReader
 
 from blog.models import Author, Post
+from medialibrary.models import Image
 from tests.factories import AuthorFactory, PostFactory, SectionFactory, SeriesFactory
 
 pytestmark = pytest.mark.django_db
@@ -190,9 +191,18 @@ def test_seed_demo_draws_featured_images_and_portraits(settings, tmp_path):
             covers.add(image.read())
     assert len(covers) == len(posts), "each post has its own drawing"
     assert all((tmp_path / post.image_card.name).exists() for post in posts[:2])
+    # The drawings are media library items, filed as an editor's upload on the post form is.
+    library = Image.objects.all()
+    assert library.count() == len(posts)
+    for post in posts:
+        item = post.featured_image
+        assert item is not None and post.image.name == item.file.name
+        assert item.title == post.title and item.alt_text == post.image_alt and item.credit
+        assert (tmp_path / item.thumbnail.name).exists()
     authors = Author.objects.exclude(photo="")
     assert authors.count() == Author.objects.count() >= 4
     call_command("seed_demo", stdout=io.StringIO())  # again: nothing redrawn or added
     assert {post.image.name for post in Post.objects.filter(pk__in=[p.pk for p in posts])} == {
         post.image.name for post in posts
     }
+    assert Image.objects.count() == len(posts)
