@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.conftest import PHONE
 from tests.browser.site import EDITOR
 from tests.browser.test_page_types import axe_problems
 from tests.browser.visitor import Visitor
@@ -157,5 +158,26 @@ def check_screen(page, path):
         ".some(el => el.scrollWidth > el.clientWidth + 1)"
     )
     assert not wide, f"{page.url}: a column is pushed off the screen"
+    assert axe_problems(page) == [], page.url
+    page.screenshot(path=path, full_page=True)
+
+
+def test_the_post_list_and_form_fill_a_phone_screen(page, screenshots):
+    log_in(Visitor(page, keyboard=False))
+    page.set_viewport_size(PHONE)
+    page.goto("/admin/blog/post/")
+    check_phone(page, screenshots / "admin-posts-list-phone.png")
+    page.locator("#result_list tbody tr").first.locator("th a").click()
+    expect(page.locator(".publishing-row")).to_be_visible()
+    check_phone(page, screenshots / "admin-posts-form-phone.png")
+
+
+def check_phone(page, path):
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#nav-sidebar")).to_be_hidden()
+    wide = page.evaluate("document.documentElement.scrollWidth")
+    assert wide <= PHONE["width"] + 1, f"{page.url} is {wide}px wide on a 375px phone"
+    content = page.locator(".main > .content").evaluate("el => el.getBoundingClientRect().width")
+    assert content > 300, f"{page.url}: the content column is {content}px wide"
     assert axe_problems(page) == [], page.url
     page.screenshot(path=path, full_page=True)
