@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from blog import dossiers, feeds, pdf, views
+from blog import dossiers, exports, feeds, pdf, views
 
 app_name = "blog"
 
@@ -29,6 +29,15 @@ DATE = "<yyyy:year>/<dd:month>/<dd:day>"
 
 urlpatterns = [
     path("", views.PostListView.as_view(), name="list"),
+    path(
+        "export.csv", exports.PostExportView.as_view(), {"export_format": "csv"}, name="export-csv"
+    ),
+    path(
+        "export.json",
+        exports.PostExportView.as_view(),
+        {"export_format": "json"},
+        name="export-json",
+    ),
     path("feed/", feeds.PostFeed(), name="feed"),
     path("feed/atom/", feeds.AtomPostFeed(), name="feed-atom"),
     path("section/<slug:slug>/", views.SectionView.as_view(), name="section"),

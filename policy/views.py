@@ -1,21 +1,18 @@
 from datetime import date, datetime, time
 
-from django.http import StreamingHttpResponse
+from django.db.models import Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
-from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 from taggit.models import Tag
 
 from blog.models import Post
-from competencyworks.clients import client_ip
+from competencyworks import exports
 from competencyworks.feeds import AtomMixin, Feed
-from competencyworks.pagecache.middleware import ACCEPTS_GZIP
 from competencyworks.views import PreviewMixin
-from policy import exports
+from policy import exports as policy_exports
 from policy import map as state_map
 from policy.filters import EntryFilter
 from policy.models import (
@@ -85,15 +82,18 @@ class StateView(DetailView):
             .prefetch_related("events", "topics")
             .order_by("-year", "title")
         )
-        # Content about the state: tagged with its name, or linked from its entries.
+        # Content about the state: marked so by editors (first), tagged with its name, or
+        # linked from its entries (as policy.search.about_state, for its feed and alerts).
         # Only published entries count: a draft entry must not reveal what it links to.
         state_tag = Tag.objects.filter(name__iexact=state.name).first()
         public_entries = PolicyEntry.objects.published().about(state)
         posts = Post.objects.published().filter(policy_entries__in=public_entries)
+        posts = posts | Post.objects.published().filter(states=state)
         resources = Resource.objects.published().filter(policy_entries__in=public_entries)
         if state_tag:
             posts = posts | Post.objects.published().filter(tags=state_tag)
             resources = resources | Resource.objects.published().filter(tags=state_tag)
+        marked = Exists(Post.states.through.objects.filter(state=state, post=OuterRef("pk")))
         stages = StageChange.objects.filter(state=state).order_by("-effective_from")
         current = stages_on(timezone.localdate()).get(state.pk)
         stage = Stage(current.stage) if current else Stage.NOT_ASSESSED
@@ -103,7 +103,7 @@ class StateView(DetailView):
             current_stage=stage,
             current_definition=STAGE_DEFINITIONS[stage],
             entries=entries,
-            posts=posts.distinct().order_by("-publish_at")[:10],
+            posts=posts.distinct().annotate(marked=marked).order_by("-marked", "-publish_at")[:10],
             resources=resources.distinct().order_by("title")[:10],
             definitions=state_map.legend(),
             **kwargs,
@@ -132,47 +132,17 @@ class EntryView(PreviewMixin, DetailView):
         )
 
 
-class ExportView(View):
-    """The filtered list as CSV or JSON, built once per filter and content version.
+class ExportView(exports.ExportView):
+    """The policy list as CSV or JSON, with the list's filters."""
 
-    A body is built with one query into a gzip blob in the cache; every later request for
-    it, in any process, streams that blob (as is to gzip readers) without touching the
-    entries. Requests that must build (or wait for another building the same body) take one
-    of EXPORT_SLOTS places and one per client, so exports never occupy every worker.
-    """
+    name = "policy-entries"
+    filterset_class = EntryFilter
 
-    def get(self, request, export_format):
-        filters = EntryFilter(request.GET, queryset=PolicyEntry.objects.published())
-        key = exports.export_key(request, filters, export_format)
-        body = exports.stored(key)
-        if body is None:
-            with exports.taken_slot(exports.client_slot_names(client_ip(request))) as mine:
-                if not mine:
-                    return exports.busy(429, "You are already downloading an export; wait for it.")
-                with exports.taken_slot(exports.export_slot_names()) as slot:
-                    if not slot:
-                        return exports.busy(503, "Exports are busy; please try again shortly.")
-                    body = exports.built_or_awaited(
-                        key, lambda: exports.build(request, filters, export_format)
-                    )
-            if body is None:
-                return exports.busy(503, "The export is taking long to prepare; try again shortly.")
-        return self.serve(request, body, export_format)
+    def get_queryset(self):
+        return PolicyEntry.objects.published()
 
-    def serve(self, request, body, export_format):
-        if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")):
-            response = StreamingHttpResponse(
-                exports.chunked(body), content_type=exports.CONTENT_TYPES[export_format]
-            )
-            response["Content-Encoding"] = "gzip"
-            response["Content-Length"] = len(body)
-        else:
-            response = StreamingHttpResponse(
-                exports.gunzipped(body), content_type=exports.CONTENT_TYPES[export_format]
-            )
-        patch_vary_headers(response, ["Accept-Encoding"])
-        response["Content-Disposition"] = f'attachment; filename="policy-entries.{export_format}"'
-        return response
+    def build(self, request, filters, export_format):
+        return policy_exports.build(request, filters, export_format)
 
 
 class PolicyChangesFeed(Feed):

@@ -1,11 +1,23 @@
 from django.urls import path
 
-from wiki import views
+from wiki import exports, views
 
 app_name = "wiki"
 
 urlpatterns = [
     path("", views.LibraryView.as_view(), name="library"),
+    path(
+        "export.csv",
+        exports.ResourceExportView.as_view(),
+        {"export_format": "csv"},
+        name="export-csv",
+    ),
+    path(
+        "export.json",
+        exports.ResourceExportView.as_view(),
+        {"export_format": "json"},
+        name="export-json",
+    ),
     path("feed/", views.ResourceFeed(), name="feed"),
     path("feed/atom/", views.AtomResourceFeed(), name="feed-atom"),
     path("resources/<slug:slug>/", views.ResourceView.as_view(), name="resource"),
