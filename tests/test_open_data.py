@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+from datetime import UTC, datetime
 
 import lxml.html
 import pytest
@@ -20,6 +21,7 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
 )
+from wiki.models import LinkStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -250,3 +252,43 @@ def test_list_pages_keep_a_fixed_number_of_queries(client, path, django_assert_m
         ResourceFactory(tags=["equity"], topics=[TopicFactory()])
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(path, {"tag": "equity", "page": "1"}).status_code == 200
+
+
+# ---------------------------------------------------------------------------- archived copies
+
+
+def archive_links(response):
+    page = lxml.html.fromstring(response.content)
+    return [a.get("href") for a in page.iter("a") if "web.archive.org" in (a.get("href") or "")]
+
+
+def test_a_broken_link_points_to_the_archived_copy_from_when_it_last_worked(client):
+    resource = ResourceFactory(
+        title="Gone report",
+        url="https://example.org/gone.pdf?id=7",
+        link_status=LinkStatus.BROKEN,
+        link_checked_at=datetime(2024, 3, 2, 9, 0, tzinfo=UTC),
+        link_worked_at=datetime(2024, 1, 5, 14, 30, 7, tzinfo=UTC),
+    )
+    archived = "https://web.archive.org/web/20240105143007/https://example.org/gone.pdf?id=7"
+
+    page = client.get(resource.get_absolute_url())
+    assert archive_links(page) == [archived]
+    text = " ".join(lxml.html.fromstring(page.content).text_content().split())
+    assert "Read the archived copy from January 5, 2024 at the Internet Archive." in text
+    assert archive_links(client.get("/library/")) == [archived]  # on its card too
+
+
+def test_a_link_that_never_worked_points_to_the_newest_archived_copy(client):
+    resource = ResourceFactory(url="https://example.org/never", link_status=LinkStatus.BROKEN)
+    assert archive_links(client.get(resource.get_absolute_url())) == [
+        "https://web.archive.org/web/https://example.org/never"
+    ]
+
+
+@pytest.mark.parametrize("status", [LinkStatus.OK, LinkStatus.UNCHECKED])
+def test_no_archived_copy_unless_the_link_is_broken(client, status):
+    worked = datetime(2024, 1, 5, tzinfo=UTC)
+    resource = ResourceFactory(link_status=status, link_checked_at=worked, link_worked_at=worked)
+    assert archive_links(client.get(resource.get_absolute_url())) == []
+    assert archive_links(client.get("/library/")) == []

@@ -1,3 +1,5 @@
+from datetime import UTC
+
 import reversion
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -154,6 +156,17 @@ class Resource(Publishable):
     @property
     def author_list(self):
         return [name.strip() for name in self.authors.split(",") if name.strip()]
+
+    @property
+    def archived_url(self):
+        """The Internet Archive's copy of the link as it was when it last worked (its newest
+        copy if it never did), for readers when the link is broken. No request is made."""
+        if self.link_status != LinkStatus.BROKEN:
+            return None
+        if self.link_worked_at:
+            stamp = self.link_worked_at.astimezone(UTC).strftime("%Y%m%d%H%M%S")
+            return f"https://web.archive.org/web/{stamp}/{self.url}"
+        return f"https://web.archive.org/web/{self.url}"
 
 
 class PageQuerySet(PublishedQuerySet):
