@@ -131,7 +131,10 @@ def test_an_editor_uploads_reuses_and_previews_library_images(
 
     # The library: a grid of thumbnails; an image's focal point is clicked on its picture.
     page.goto("/admin/medialibrary/image/")
-    expect(page.locator(".image-card")).to_have_count(1)
+    cards = page.locator(".image-card")
+    expect(cards.first).to_contain_text("Portfolio night")  # newest first, and reused: one
+    expect(cards.filter(has_text="Portfolio night")).to_have_count(1)
+    expect(cards.filter(has_text="Why We Stopped Averaging Grades")).to_have_count(1)  # the demo's
     assert axe_problems(page) == [], "library list"
     page.screenshot(path=screenshots / "media-library-1280.png", full_page=True)
     page.get_by_role("link", name="Portfolio night").click()
