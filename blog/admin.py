@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from blog.connections import suggested_states
 from blog.editors import create_editor, password_set_url
 from blog.models import Author, Byline, Post, Section, Series, SitePage, bylines_prefetch
 from competencyworks.admin import (
@@ -23,10 +24,13 @@ from competencyworks.admin import (
 from competencyworks.widgets import ImagePreviewInput
 from medialibrary.models import Image
 from medialibrary.widgets import LibraryImageWidget
+from policy.models import State
 
 FEATURED_PREVIEW = "featured-image-preview"
 # What a library image chosen as featured image offers the post's blank fields.
 FEATURED_FILLS = {"alt": "id_image_alt", "caption": "id_image_caption", "credit": "id_image_credit"}
+# The change form's boxes under "Suggested states": each ticked state is added on save.
+ADD_STATE_FIELD = "add_suggested_state"
 
 
 @admin.register(Section)
@@ -202,10 +206,11 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     list_select_related = ["section", "series"]
     search_fields = ["title", "summary", "slug"]
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["series"]
+    autocomplete_fields = ["series", "states", "topics"]
     readonly_fields = [
         "image_preview",
         "series_parts",
+        "suggested_states",
         "created_at",
         "created_by",
         "updated_at",
@@ -215,6 +220,7 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     fieldsets = [
         (None, {"fields": ["title", "body", "excerpt", "section", "slug", "tags"]}),
         ("Publishing", {"fields": ["publication_status", "status", "publish_at"]}),
+        ("Connections", {"fields": ["states", "suggested_states", "topics"]}),
         (
             "Featured image",
             {
@@ -387,6 +393,29 @@ class PostAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
             if own is not None:
                 kwargs["initial"] = [{"author": own.pk}]
         return kwargs
+
+    @admin.display(description="suggested states")
+    def suggested_states(self, obj):
+        """States the title, body or tags name that the post is not about yet, each with a
+        box to tick: saving adds the ticked ones."""
+        if obj is None or obj.pk is None:
+            return "Named states are suggested once the post is saved."
+        chosen = set(obj.states.values_list("pk", flat=True))
+        suggested = [s for s in suggested_states(obj, State.objects.all()) if s.pk not in chosen]
+        if not suggested:
+            return "—"
+        return format_html_join(
+            " ",
+            '<label class="suggested-state"><input type="checkbox" name="{}" value="{}"> {}'
+            "</label>",
+            ((ADD_STATE_FIELD, state.pk, state.name) for state in suggested),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        ticked = [value for value in request.POST.getlist(ADD_STATE_FIELD) if value.isdigit()]
+        if ticked:
+            form.instance.states.add(*State.objects.filter(pk__in=ticked))
 
     def save_model(self, request, obj, form, change):
         self.file_featured_image(request, obj, form)

@@ -2,7 +2,7 @@ import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, Subquery
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -182,6 +182,31 @@ class PostQuerySet(PublishedQuerySet):
         posts._iterable_class = InlineRowsIterable
         return posts
 
+    def with_connections(self):
+        """The post's states (with the stage in force today) and library topics, read as
+        JSON columns of the same query like bylines and tags; for the post page."""
+        today = connection.ops.adapt_datefield_value(timezone.localdate())
+        posts = self.annotate(
+            inline_states=JSONRows(
+                [
+                    "s.id", "s.code", "s.name",
+                    "(SELECT sc.stage FROM policy_stagechange sc WHERE sc.state_id = s.id"
+                    " AND sc.effective_from <= %s ORDER BY sc.effective_from DESC, sc.id DESC"
+                    " LIMIT 1)",
+                ],
+                "blog_post_states ps JOIN policy_state s ON s.id = ps.state_id"
+                " WHERE ps.post_id = {outer}",
+                [today],
+            ),
+            inline_topics=JSONRows(
+                ["t.id", "t.name", "t.slug"],
+                "blog_post_topics pt JOIN wiki_topic t ON t.id = pt.topic_id"
+                " WHERE pt.post_id = {outer}",
+            ),
+        )  # fmt: skip
+        posts._iterable_class = InlineRowsIterable
+        return posts
+
     def pinned(self):
         # `pinned IN (true)` rather than Django's bare `pinned`, which SQLite's planner does
         # not match to an index column: the query then reads only pinned rows of the index.
@@ -335,6 +360,14 @@ class Post(ImportTracked, Publishable):
     )
     series_part = models.PositiveSmallIntegerField(null=True, blank=True)
     tags = TaggableManager(blank=True, manager=SetBasedTagManager)
+    states = models.ManyToManyField(
+        "policy.State", blank=True, related_name="posts",
+        help_text="The states whose policy this post discusses.",
+    )  # fmt: skip
+    topics = models.ManyToManyField(
+        "wiki.Topic", blank=True, related_name="posts",
+        help_text="Library topics this post belongs with.",
+    )  # fmt: skip
 
     crosspost_publisher = models.CharField("originally published by", max_length=200, blank=True)
     crosspost_url = models.URLField("original URL", max_length=500, blank=True)
@@ -459,6 +492,26 @@ class Post(ImportTracked, Publishable):
         cache_related(self, "bylines", Byline, bylines)
         tags = [Tag.from_db(db, ["id", "name", "slug"], row[1:]) for row in tag_rows]
         cache_related(self, "tags", Tag, tags)
+        if "inline_states" in self.__dict__:
+            self.attach_connections(db)
+
+    def attach_connections(self, db):
+        """States and topics read by `with_connections()`, cached as if prefetched; each
+        state carries `stage`, the stage in force today (None: not assessed)."""
+        from policy.models import Stage, State
+        from wiki.models import Topic
+
+        states = []
+        for state_id, code, name, stage in sorted(
+            self.__dict__.pop("inline_states"), key=lambda row: row[2]
+        ):
+            state = State.from_db(db, ["id", "code", "name"], [state_id, code, name])
+            state.stage = Stage(stage) if stage else Stage.NOT_ASSESSED
+            states.append(state)
+        cache_related(self, "states", State, states)
+        topic_rows = sorted(self.__dict__.pop("inline_topics"), key=lambda row: row[1])
+        topics = [Topic.from_db(db, ["id", "name", "slug"], row) for row in topic_rows]
+        cache_related(self, "topics", Topic, topics)
 
     @property
     def card_key(self):

@@ -12,6 +12,7 @@ from django.views.generic import (
 from django_filters.views import FilterView
 
 from blog import legacy
+from blog.connections import connections
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage
 from competencyworks.filters import narrowing_tags
@@ -151,7 +152,11 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        posts = Post.objects.select_related("section", "series").with_bylines_and_tags()
+        posts = (
+            Post.objects.select_related("section", "series")
+            .with_bylines_and_tags()
+            .with_connections()
+        )
         if self.request.user.has_perm("blog.change_post"):
             return posts
         return posts.published()
@@ -171,6 +176,9 @@ class PostDetailView(DetailView):
         post = self.object
         context = super().get_context_data(**kwargs)
         context["related_posts"] = Post.objects.related_to(post)
+        context["connections"] = connections(
+            post, post.tags.all(), post.topics.all(), post.states.all()
+        )
         if post.series_id:
             parts = list(
                 Post.objects.published()

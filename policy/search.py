@@ -27,12 +27,14 @@ class EntryDocument(Document):
 
 
 def about_state(state):
-    """Search documents about a state: its published policy entries, the posts they link to
-    and posts tagged with its name (as its page shows them); for its feed and e-mail alerts."""
+    """Search documents about a state: its published policy entries, the posts editors marked
+    as about it, the posts its entries link to and posts tagged with its name (as its page
+    shows them); for its feed and e-mail alerts."""
     entries = PolicyEntry.objects.published().about(state)
     tagged = SearchDocument.objects.filter(kind="post", tags__name__iexact=state.name)
     return SearchDocument.objects.published().filter(
         Q(kind="policy", object_id__in=entries.values("pk"))
+        | Q(kind="post", object_id__in=state.posts.values("pk"))
         | Q(kind="post", object_id__in=entries.values("related_posts"))
         | Q(pk__in=tagged.values("pk"))
     )

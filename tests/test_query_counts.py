@@ -105,7 +105,9 @@ MAIN_PAGE_BUDGETS = [
     ("/blog/?page=2", 4),
     ("/blog/?tag=equity", 4),
     ("/blog/tag/equity/", 4),
-    ("{detail}", 3),
+    # The post (with its states and topics), related posts, and one query for its states'
+    # newest entries and the resources and entries sharing its tags or topics.
+    ("{detail}", 4),
     ("/search/?q=equity", 3),
 ]
 
