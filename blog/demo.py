@@ -274,7 +274,8 @@ def cover_image(key):
     draw.rectangle((0, band, width, band + 14), fill=colours[-1])
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85)
-    return ContentFile(out.getvalue(), name=f"{key}.jpg")
+    # A short name: the post's image field holds 100 characters of the library's path.
+    return ContentFile(out.getvalue(), name=f"{key[:60]}.jpg")
 
 
 def portrait_image(name):
