@@ -15,7 +15,16 @@ from competencyworks.admin import (
     TagSuggestMixin,
     VisibilityFilter,
 )
-from policy.models import Event, PolicyEntry, Provision, Source, StageChange, State, Topic
+from policy.models import (
+    Event,
+    PolicyEntry,
+    Provision,
+    Source,
+    Sponsor,
+    StageChange,
+    State,
+    Topic,
+)
 
 
 class StageChangeInline(admin.StackedInline):
@@ -80,6 +89,12 @@ class ProvisionInline(admin.StackedInline):
     formfield_overrides = URL_FIELDS
 
 
+class SponsorInline(admin.TabularInline):
+    model = Sponsor
+    extra = 0
+    fields = ["name", "role", "party", "chamber", "order"]
+
+
 def without_identifier(title, identifier):
     """The title with a leading copy of the identifier removed ("SB 143: Credit" -> "Credit"),
     or None when it does not start with it. Spacing and case are ignored ("sb143")."""
@@ -141,7 +156,7 @@ class PolicyEntryAdmin(TagSuggestMixin, RevisionAdmin, PublishableAdmin):
     prepopulated_fields = {"slug": ["identifier", "title"]}
     autocomplete_fields = ["state", "topics", "related_posts", "related_resources"]
     compared_fields = ["title", "identifier", "kind", "policy_status", "summary", "status"]
-    inlines = [EventInline, SourceInline, ProvisionInline]
+    inlines = [EventInline, SourceInline, ProvisionInline, SponsorInline]
     fieldsets = [
         (None, {"fields": ["state", "identifier", "title", "slug", "kind", "session", "year"]}),
         ("Progress", {"fields": ["policy_status", "introduced_on", "enacted_on", "effective_on"]}),

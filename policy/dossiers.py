@@ -46,7 +46,7 @@ class StateDossierView(DossierView):
         entries = list(
             PolicyEntry.objects.published()
             .about(state)
-            .prefetch_related("events", "sources", "provisions", "topics")
+            .prefetch_related("events", "sources", "provisions", "sponsors", "topics")
             .order_by("-year", "title")
         )
         # The history as it stands on the day the dossier is made: no change not yet in force.

@@ -153,7 +153,7 @@ class EntryQuerySet(PublishedQuerySet):
         return self.filter(state=state)
 
 
-@reversion.register(follow=["events", "sources", "provisions"])
+@reversion.register(follow=["events", "sources", "provisions", "sponsors"])
 class PolicyEntry(Publishable):
     """A law, rule, pilot or guidance document in one state, with its timeline and sources."""
 
@@ -275,3 +275,32 @@ class Provision(models.Model):
 
     def __str__(self):
         return self.citation
+
+
+class SponsorRole(models.TextChoices):
+    PRIMARY = "primary", "Primary sponsor"
+    CO = "co", "Co-sponsor"
+    AGENCY = "agency", "Agency"
+
+
+@reversion.register()
+class Sponsor(models.Model):
+    """Who brought an entry forward: a legislator, a committee, or the agency issuing a rule."""
+
+    entry = models.ForeignKey(PolicyEntry, on_delete=models.CASCADE, related_name="sponsors")
+    name = models.CharField(max_length=200)
+    role = models.CharField(max_length=10, choices=SponsorRole.choices, default=SponsorRole.PRIMARY)
+    party = models.CharField(max_length=60, blank=True, help_text='e.g. "R" or "Democrat".')
+    chamber = models.CharField(max_length=60, blank=True, help_text='e.g. "Senate".')
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def affiliation(self):
+        """ "R, Senate": what is known of the sponsor's party and chamber."""
+        return ", ".join(part for part in (self.party, self.chamber) if part)

@@ -120,7 +120,7 @@ class EntryView(PreviewMixin, DetailView):
             super()
             .get_queryset()
             .select_related("state")
-            .prefetch_related("events", "sources", "provisions", "topics", "tags")
+            .prefetch_related("events", "sources", "provisions", "sponsors", "topics", "tags")
         )
 
     def get_context_data(self, **kwargs):

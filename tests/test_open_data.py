@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from policy.models import Provision, Sponsor, SponsorRole
 from tests.factories import (
     AuthorFactory,
     PostFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     SeriesFactory,
     TopicFactory,
 )
+from tests.test_policy_pages import PolicyEntryFactory, form_data, form_errors
 from wiki.models import LinkStatus
 
 pytestmark = pytest.mark.django_db
@@ -292,3 +294,123 @@ def test_no_archived_copy_unless_the_link_is_broken(client, status):
     resource = ResourceFactory(link_status=status, link_checked_at=worked, link_worked_at=worked)
     assert archive_links(client.get(resource.get_absolute_url())) == []
     assert archive_links(client.get("/library/")) == []
+
+
+# ---------------------------------------------------------------------------- sponsors
+
+
+@pytest.fixture
+def sponsored():
+    entry = PolicyEntryFactory(title="Mastery-based diploma", identifier="HB 110")
+    Sponsor.objects.create(entry=entry, name="Rep. Dana Lee", role=SponsorRole.CO, order=2)
+    Sponsor.objects.create(
+        entry=entry, name="Sen. Jo Park", role=SponsorRole.PRIMARY, party="R", chamber="Senate",
+        order=1,
+    )  # fmt: skip
+    Sponsor.objects.create(entry=entry, name="State Board", role=SponsorRole.AGENCY, order=3)
+    return entry
+
+
+def test_editors_record_sponsors_in_the_entry_form(editor_client, sponsored):
+    url = f"/admin/policy/policyentry/{sponsored.pk}/change/"
+    data = form_data(editor_client.get(url), "policyentry_form")
+    assert data["sponsors-INITIAL_FORMS"] == "3"
+    assert [data[f"sponsors-{n}-name"] for n in range(3)] == [
+        "Sen. Jo Park", "Rep. Dana Lee", "State Board",
+    ]  # fmt: skip
+
+    data.update(
+        {
+            "sponsors-TOTAL_FORMS": "4",
+            "sponsors-3-name": "Rep. Sam Ortiz",
+            "sponsors-3-role": SponsorRole.CO,
+            "sponsors-3-party": "D",
+            "sponsors-3-chamber": "House",
+            "sponsors-3-order": "4",
+            "sponsors-2-DELETE": "on",
+        }
+    )
+    response = editor_client.post(url, data)
+    assert response.status_code == 302, form_errors(response)
+    assert [(s.name, s.role, s.affiliation) for s in sponsored.sponsors.all()] == [
+        ("Sen. Jo Park", "primary", "R, Senate"),
+        ("Rep. Dana Lee", "co", ""),
+        ("Rep. Sam Ortiz", "co", "D, House"),
+    ]
+
+
+def test_entry_page_dossier_and_export_name_the_sponsors_in_order(client, sponsored):
+    page = lxml.html.fromstring(client.get(sponsored.get_absolute_url()).content)
+    (sponsors,) = page.find_class("sponsors")
+    assert [" ".join(li.text_content().split()) for li in sponsors.iter("li")] == [
+        "Sen. Jo Park (R, Senate), primary sponsor",
+        "Rep. Dana Lee, co-sponsor",
+        "State Board, agency",
+    ]
+
+    dossier = client.get("/policy/states/ID/dossier/").content.decode()
+    assert (
+        "Sponsors: Sen. Jo Park (R, Senate), primary sponsor; Rep. Dana Lee, co-sponsor; "
+        "State Board, agency" in " ".join(dossier.split())
+    )
+
+    expected = [
+        "Sen. Jo Park (R, Senate), primary sponsor",
+        "Rep. Dana Lee, co-sponsor",
+        "State Board, agency",
+    ]
+    (row,) = csv_rows(client, "/policy/export.csv")
+    assert row["sponsors"] == ";".join(expected)
+    (entry,) = json_rows(client, "/policy/export.json", "entries")
+    assert entry["sponsors"] == expected
+
+
+def test_an_entry_without_sponsors_shows_none(client):
+    entry = PolicyEntryFactory()
+    assert not lxml.html.fromstring(client.get(entry.get_absolute_url()).content).find_class(
+        "sponsors"
+    )
+    assert json_rows(client, "/policy/export.json", "entries")[0]["sponsors"] == []
+
+
+def test_policy_export_reads_sponsors_in_its_one_query(client, django_assert_max_num_queries):
+    def make():
+        entry = PolicyEntryFactory()
+        for n in range(3):
+            Sponsor.objects.create(entry=entry, name=f"Sponsor {n}", order=n)
+
+    make()
+    with CaptureQueriesContext(connection) as few:
+        download(client, "/policy/export.json")
+    for _ in range(10):
+        make()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        _response, body = download(client, "/policy/export.json")
+    assert body.count("Sponsor 2, primary sponsor") == 11
+
+
+# ---------------------------------------------------------------------------- provisions
+
+
+def test_each_provision_has_a_stable_anchor_to_link_and_cite(client, sponsored):
+    first = Provision.objects.create(entry=sponsored, citation="Idaho Code 33-1632")
+    second = Provision.objects.create(entry=sponsored, citation="Section 2", description="Pilots")
+
+    def anchors():
+        page = lxml.html.fromstring(client.get(sponsored.get_absolute_url()).content)
+        return {
+            li.get("id"): [a.get("href") for a in li.find_class("anchor-link")]
+            for li in page.find_class("provisions")[0].iter("li")
+        }
+
+    url = sponsored.get_absolute_url()
+    assert anchors() == {
+        f"provision-{first.pk}": [f"{url}#provision-{first.pk}"],
+        f"provision-{second.pk}": [f"{url}#provision-{second.pk}"],
+    }
+    # Editing the entry's provisions never moves another provision's anchor.
+    first.delete()
+    Provision.objects.create(entry=sponsored, citation="Section 0")
+    after = anchors()
+    assert len(after) == 2
+    assert after[f"provision-{second.pk}"] == [f"{url}#provision-{second.pk}"]

@@ -47,7 +47,7 @@ FIRST_MAP_YEAR = 2000
 MAX_PAGE_QUERIES = 12
 EXPORT_FIELDS = [
     "state", "title", "kind", "identifier", "session", "year", "status", "introduced_on",
-    "enacted_on", "effective_on", "topics", "summary", "url",
+    "enacted_on", "effective_on", "topics", "sponsors", "summary", "url",
 ]  # fmt: skip
 
 # Written out independently of policy/jurisdictions.py: USPS code, name, Census FIPS code.
@@ -904,11 +904,21 @@ def test_entry_page_shows_facts_timeline_provisions_and_sources(client, entries)
     events = list(entry.events.order_by("date"))
     assert [li["id"] for li in timeline] == [f"event-{event.pk}" for event in events]
     provisions, sources = article.find_all("ul")
-    assert [li.text for li in provisions.find_all("li")] == [
+    items = provisions.find_all("li")
+    # Each provision can be linked to, from a link of its own after its text.
+    anchors = [li.find("a", "anchor-link") for li in items]
+    assert [a["href"] for a in anchors] == [
+        f"{entry.get_absolute_url()}#{li['id']}" for li in items
+    ]
+    assert [li["id"] for li in items] == [
+        f"provision-{pk}" for pk in entry.provisions.order_by("pk").values_list("pk", flat=True)
+    ]
+    assert [li.text.removesuffix(a.text).strip() for li, a in zip(items, anchors, strict=True)] == [
         "Idaho Code 33-1632",
         "Section 2 — Mastery pilots.",
     ]
-    assert [a["href"] for a in provisions.find_all("a")] == ["https://law.example/1632"]
+    links = [a["href"] for a in provisions.find_all("a") if "anchor-link" not in a.classes]
+    assert links == ["https://law.example/1632"]
     assert [(a.text, a["href"]) for a in sources.find_all("a")] == [
         ("Bill text", "https://legislature.idaho.gov/hb110"),
         ("Fiscal note", "https://legislature.idaho.gov/fn"),
@@ -1006,6 +1016,11 @@ def expected_row(entry):
         "enacted_on": entry.enacted_on,
         "effective_on": entry.effective_on,
         "topics": sorted(entry.topics.values_list("slug", flat=True)),
+        "sponsors": [
+            f"{s.name}{f' ({s.affiliation})' if s.affiliation else ''}, "
+            f"{s.get_role_display().lower()}"
+            for s in entry.sponsors.all()
+        ],
         "summary": entry.summary,
         "url": f"http://testserver{entry.get_absolute_url()}",
     }
@@ -1031,6 +1046,7 @@ def from_csv(row):
             for field in ("introduced_on", "enacted_on", "effective_on")
         },
         "topics": sorted(row["topics"].split(";")) if row["topics"] else [],
+        "sponsors": row["sponsors"].split(";") if row["sponsors"] else [],
     }
 
 
