@@ -18,6 +18,11 @@ class PostDocument(Document):
     def text(self, post):
         return post.title, post.summary, plain_text(post.body)
 
+    card_template = "_includes/post_card.html"
+
+    def cards(self, pks):
+        return Post.objects.published().for_cards().in_bulk(pks)
+
 
 class SitePageDocument(Document):
     model = SitePage

@@ -106,7 +106,9 @@ def tag_page_titles(client, slug):
     response = client.get(f"/blog/tag/{slug}/")
     assert response.status_code == 200
     page = response.content.decode()
-    return {html.unescape(title) for title in re.findall(r'<h3><a href="[^"]*">(.*?)</a>', page)}
+    return {
+        html.unescape(title) for title in re.findall(r'<h3[^>]*><a href="[^"]*">(.*?)</a>', page)
+    }
 
 
 def import_archive(*paths):

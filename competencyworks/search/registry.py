@@ -27,6 +27,11 @@ class Document:
     dated_by_publication = True  # else own_date() is a date of the item's own (a year…)
     blurb_column = "summary"  # the text lists show under the title
     parts = {}  # child model -> its field holding the item's pk: rows indexed with the item
+    card_template = None  # lists that show this kind as cards (the tag page) include it
+
+    def cards(self, pks):
+        """{pk: item} of public items to show as cards, in one query (with card_template)."""
+        raise NotImplementedError
 
     def items(self):
         """The rows an index run reads, with what text() and url() need."""

@@ -12,6 +12,8 @@ from taggit.models import Tag
 from competencyworks import search
 from competencyworks.feeds import Feed
 from competencyworks.models import SearchDocument
+from competencyworks.pagecache.fragments import per_version
+from competencyworks.paginators import DeepPaginator
 
 RESULTS_PER_PAGE = 20
 SEARCH_PARAMS = ["q", "type", "tag", "match"]  # what search_options reads
@@ -137,21 +139,34 @@ class TagView(TemplateView):
             kind_rank(self.kind_order), "-publish_at", "pk"
         )
         # A tag only drafts carry stays unknown to readers, as the drafts do.
-        paginator = Paginator(listed, RESULTS_PER_PAGE, allow_empty_first_page=False)
+        paginator = DeepPaginator(
+            listed, RESULTS_PER_PAGE, address=("tag", tag.pk), allow_empty_first_page=False
+        )
         try:
             page_obj = paginator.get_page(self.request.GET.get("page"))
         except EmptyPage:
             raise Http404("Nothing published carries this tag.") from None
         shown = list(page_obj.object_list)
         groups = [
-            (self.kind_order.get(kind, kind), [doc for doc in shown if doc.kind == kind])
+            self.group(kind, [doc for doc in shown if doc.kind == kind])
             for kind in dict.fromkeys(doc.kind for doc in shown)
         ]
+        has_posts = per_version(  # then the tag's post feeds exist
+            ("tag-has-posts", tag.pk), documents.filter(kind="post").exists
+        )
         return super().get_context_data(
-            tag=tag, page_obj=page_obj, groups=groups,
-            has_posts=documents.filter(kind="post").exists(),  # then the tag's post feeds exist
-            **kwargs,
-        )  # fmt: skip
+            tag=tag, page_obj=page_obj, groups=groups, has_posts=has_posts, **kwargs
+        )
+
+    def group(self, kind, documents):
+        """A heading's documents, as cards where their kind has them (posts, as on the blog)."""
+        label = self.kind_order.get(kind, kind)
+        document = search.KINDS.get(kind)
+        if document is None or document.card_template is None:
+            return {"label": label, "documents": documents}
+        items = document.cards([doc.object_id for doc in documents])
+        cards = [items[doc.object_id] for doc in documents if doc.object_id in items]
+        return {"label": label, "cards": cards, "card_template": document.card_template}
 
 
 def blurb(length=400):
