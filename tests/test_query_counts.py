@@ -107,7 +107,7 @@ MAIN_PAGE_BUDGETS = [
     ("/blog/tag/equity/", 4),
     # The post (with its states and topics), related posts, and one query for its states'
     # newest entries and the resources and entries sharing its tags or topics.
-    ("{detail}", 4),
+    ("{detail}", 3),
     ("/search/?q=equity", 3),
 ]
 
