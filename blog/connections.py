@@ -144,7 +144,7 @@ def connections(post, tags, topics, states):
             meta = Kind(extra).label if extra in Kind.values else ""
             url = reverse("wiki:resource", args=[slug])
         else:
-            meta = f"{extra} · {year}" if part == "policyentry" else str(year)
+            meta = f"{extra} · {year}"  # the state and year
             title = f"{identifier}: {title}" if identifier else title
             url = reverse("policy:entry", args=[slug])
         found[part].append(Linked(part, title, url, meta))
