@@ -321,6 +321,7 @@ class Post(ImportTracked, Publishable):
     image = CleanImageField(
         "featured image",
         upload_to="blog/%Y/%m/",
+        max_length=255,  # holds a library image's path, which may be this long
         blank=True,
         width_field="image_width",
         height_field="image_height",

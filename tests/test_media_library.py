@@ -452,3 +452,16 @@ def test_each_downloaded_image_becomes_one_library_item(old_site, tmp_path, sett
     assert chart.file.name in json.dumps(post.body)
     assert chart.thumbnail.url  # the grid's thumbnail is made when first shown
     assert chart.thumbnail.storage.exists(chart.thumbnail.name)
+
+
+def test_a_library_image_with_a_long_file_name_can_be_a_featured_image(media_root):
+    name = "a-photograph-of-students-presenting-their-portfolios-" * 3 + ".png"
+    image = Image(alt_text="Students presenting")
+    image.file.save(name, png().file, save=False)
+    image.save()
+    assert len(image.file.name) > 100  # longer than an image field holds by default
+
+    post = PostFactory(featured_image=image)
+
+    post.refresh_from_db()
+    assert post.image.name == image.file.name
