@@ -20,9 +20,7 @@ def rows_for_export(posts):
     """The columns of an export as dicts, in one query (authors and tags as subqueries)."""
     # Bylines keep their order: each name is prefixed with its position, sorted and stripped.
     bylines = Byline.objects.filter(post=OuterRef("pk"))
-    byline = Concat(
-        LPad(Cast("position", CharField()), 5, Value("0")), Value(":"), "author__name"
-    )
+    byline = Concat(LPad(Cast("position", CharField()), 5, Value("0")), Value(":"), "author__name")
     tags = TaggedItem.objects.filter(
         content_type=ContentType.objects.get_for_model(Post), object_id=OuterRef("pk")
     )
