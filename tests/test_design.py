@@ -178,7 +178,7 @@ def test_cards_show_the_section_drawing_when_a_post_has_no_image(client):
     assert re.search(r'<img class="card-image" src="/static/img/section-k-12\.[\w.]*svg"', html)
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db
 def test_seed_demo_draws_featured_images_and_portraits(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     call_command("seed_demo", stdout=io.StringIO())
