@@ -26,7 +26,7 @@ class SeriesDossierView(DossierView):
             .filter(series=series)
             .select_related("section")
             .prefetch_related(bylines_prefetch())
-            .order_by("series_part", "publish_at")
+            .in_reading_order()
         )
         return {
             "series": series,

@@ -207,6 +207,10 @@ class PostQuerySet(PublishedQuerySet):
         posts._iterable_class = InlineRowsIterable
         return posts
 
+    def in_reading_order(self):
+        """A series' parts as readers take them: by part number, then by date."""
+        return self.order_by("series_part", "publish_at")
+
     def pinned(self):
         # `pinned IN (true)` rather than Django's bare `pinned`, which SQLite's planner does
         # not match to an index column: the query then reads only pinned rows of the index.

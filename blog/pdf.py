@@ -38,13 +38,7 @@ class PostPdfView(PostDetailView):
     def make_pdf(self, post):
         context = {"post": post, "site_url": self.request.build_absolute_uri("/")[:-1]}
         if post.series_id:
-            parts = list(
-                Post.objects.published()
-                .filter(series_id=post.series_id)
-                .order_by("series_part", "publish_at")
-                .only("title", "slug", "publish_at", "series_part", "status")
-            )
-            context["series_box"] = SeriesBox(post, parts)
+            context["series_box"] = SeriesBox.of(post)
         try:
             return render_pdf(render_to_string(self.template_name, context, self.request))
         except RenderLimitError:

@@ -118,12 +118,7 @@ class SeriesView(ListView):
         self.series = get_object_or_404(
             Series.objects.with_published_parts(), slug=self.kwargs["slug"]
         )
-        return (
-            Post.objects.published()
-            .for_cards()
-            .filter(series=self.series)
-            .order_by("series_part", "publish_at")
-        )
+        return Post.objects.published().for_cards().filter(series=self.series).in_reading_order()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(series=self.series, **kwargs)
@@ -180,13 +175,7 @@ class PostDetailView(DetailView):
             post, post.tags.all(), post.topics.all(), post.states.all()
         )
         if post.series_id:
-            parts = list(
-                Post.objects.published()
-                .filter(series_id=post.series_id)
-                .order_by("series_part", "publish_at")
-                .only("title", "slug", "publish_at", "series_part", "status")
-            )
-            context["series_box"] = SeriesBox(post, parts)
+            context["series_box"] = SeriesBox.of(post)
         if post.image:
             context["og_image"] = add_domain(
                 self.request.get_host(), post.image_social.url, self.request.is_secure()
@@ -200,6 +189,17 @@ class PostPrintView(PostDetailView):
 
 class SeriesBox:
     """Where a post stands in its series: "Part 2 of 3", previous, next, contents."""
+
+    @classmethod
+    def of(cls, post):
+        """The box of a post in a series, from its published parts (one query)."""
+        parts = (
+            Post.objects.published()
+            .filter(series_id=post.series_id)
+            .in_reading_order()
+            .only("title", "slug", "publish_at", "series_part", "status")
+        )
+        return cls(post, list(parts))
 
     def __init__(self, post, parts):
         self.series = post.series
