@@ -22,6 +22,7 @@ from django.db.models import (
     Q,
     Value,
     Window,
+    prefetch_related_objects,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lead
@@ -213,7 +214,8 @@ def _versions(pairs):
 def serialized_each(options, objects):
     """Each object (all of one model) as `serializers.serialize(format, [obj])` writes it, in
     one pass: setting up a serializer per object cost more than the rest of an import's
-    revisions, and running Django's serializer over each field more than reading them here."""
+    revisions, and running Django's serializer over each field more than reading them here.
+    Many-to-many rows are read in one query per relation for all the objects."""
     kwargs = {
         "fields": options.fields,
         "use_natural_foreign_keys": options.use_natural_foreign_keys,
@@ -225,15 +227,37 @@ def serialized_each(options, objects):
     if plan is None:
         # Django's JSON serializer dumps the Python serializer's dicts, each just like this.
         return [encode([data]) for data in serializers.serialize("python", objects, **kwargs)]
-    label, key, fields = plan
+    label, key, fields, many = plan
+    unread = [
+        field.name
+        for field in many
+        if any(field.name not in getattr(obj, "_prefetched_objects_cache", {}) for obj in objects)
+    ]
+    prefetch_related_objects(objects, *unread)
     return [
-        encode([{"model": label, "pk": _value(obj, key), "fields": _values(obj, fields)}])
+        encode(
+            [
+                {
+                    "model": label,
+                    "pk": _value(obj, key),
+                    "fields": _values(obj, fields) | _related_keys(obj, many),
+                }
+            ]
+        )
         for obj in objects
     ]
 
 
 def _values(obj, fields):
     return {name: _value(obj, field) for name, field in fields}
+
+
+def _related_keys(obj, many):
+    """Many-to-many rows as the Python serializer lists them: the related keys in order."""
+    return {
+        field.name: [_value(item, item._meta.pk) for item in getattr(obj, field.name).all()]
+        for field in many
+    }
 
 
 def _value(obj, field):
@@ -243,8 +267,8 @@ def _value(obj, field):
 
 
 def _json_plan(model, options):
-    """(model label, pk field, [(name, field)]) the Python serializer writes for `model`, or None
-    where it would do more than read each field (natural keys, many-to-many rows)."""
+    """(model label, pk field, [(name, field)], [many-to-many field]) the Python serializer
+    writes for `model`, or None where it would do more than read each field (natural keys)."""
     opts = model._meta.concrete_model._meta
     wanted = set(options.fields) if options.fields is not None else None
     many = [
@@ -254,7 +278,7 @@ def _json_plan(model, options):
         and (wanted is None or field.attname in wanted)
         and field.remote_field.through._meta.auto_created
     ]
-    if options.use_natural_foreign_keys or many:
+    if options.use_natural_foreign_keys:
         return None
     fields = []
     for field in opts.local_fields:
@@ -263,7 +287,7 @@ def _json_plan(model, options):
         selector = field.attname if field.remote_field is None else field.attname[:-3]
         if wanted is None or selector in wanted:
             fields.append((field.name, field))
-    return str(model._meta), opts.pk, fields
+    return str(model._meta), opts.pk, fields, many
 
 
 def in_history(obj):

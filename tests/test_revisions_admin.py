@@ -20,7 +20,8 @@ from reversion.models import Version
 from blog.models import Post
 from competencyworks.publishing import Status
 from competencyworks.revisions import record_revisions
-from tests.factories import AuthorFactory, PostFactory, UserFactory
+from policy.models import State
+from tests.factories import AuthorFactory, PostFactory, TopicFactory, UserFactory
 from wiki.models import Page, Resource
 
 pytestmark = pytest.mark.django_db
@@ -954,3 +955,17 @@ def test_bulk_revisions_store_each_item_as_django_reversion_would():
     for post in posts:
         bulk, own = Version.objects.get_for_object(post).order_by("pk")
         assert (bulk.serialized_data, bulk.object_repr) == (own.serialized_data, own.object_repr)
+
+
+def test_bulk_revisions_hold_the_states_and_topics_of_each_post():
+    marked, plain = PostFactory(), PostFactory()
+    marked.states.add(*State.objects.filter(code__in=["NH", "ID"]))
+    marked.topics.add(TopicFactory())
+    record_revisions(list(Post.objects.filter(pk__in=[marked.pk, plain.pk])), "In bulk")
+    with reversion.create_revision():
+        for post in (marked, plain):
+            reversion.add_to_revision(post)
+    for post in (marked, plain):
+        bulk, own = Version.objects.get_for_object(post).order_by("pk")
+        assert bulk.serialized_data == own.serialized_data
+    assert len(Version.objects.get_for_object(marked).first().field_dict["states"]) == 2
