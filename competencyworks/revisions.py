@@ -22,7 +22,6 @@ from django.db.models import (
     Q,
     Value,
     Window,
-    prefetch_related_objects,
 )
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce, Lead
@@ -228,19 +227,14 @@ def serialized_each(options, objects):
         # Django's JSON serializer dumps the Python serializer's dicts, each just like this.
         return [encode([data]) for data in serializers.serialize("python", objects, **kwargs)]
     label, key, fields, many = plan
-    unread = [
-        field.name
-        for field in many
-        if any(field.name not in getattr(obj, "_prefetched_objects_cache", {}) for obj in objects)
-    ]
-    prefetch_related_objects(objects, *unread)
+    related = [(field.name, _related_keys(field, objects)) for field in many]
     return [
         encode(
             [
                 {
                     "model": label,
                     "pk": _value(obj, key),
-                    "fields": _values(obj, fields) | _related_keys(obj, many),
+                    "fields": _values(obj, fields) | {name: keys[obj.pk] for name, keys in related},
                 }
             ]
         )
@@ -252,12 +246,24 @@ def _values(obj, fields):
     return {name: _value(obj, field) for name, field in fields}
 
 
-def _related_keys(obj, many):
-    """Many-to-many rows as the Python serializer lists them: the related keys in order."""
-    return {
-        field.name: [_value(item, item._meta.pk) for item in getattr(obj, field.name).all()]
-        for field in many
-    }
+def _related_keys(field, objects):
+    """{object pk: [related key, …]} of a many-to-many field, in the related model's order as
+    the Python serializer lists them: prefetched rows where an object has them, else one
+    query for all the others (a related manager per object costs more than its query)."""
+    keys, unread = {}, []
+    for obj in objects:
+        rows = getattr(obj, "_prefetched_objects_cache", {}).get(field.name)
+        if rows is None:
+            keys[obj.pk] = []
+            unread.append(obj.pk)
+        else:
+            keys[obj.pk] = [_value(item, item._meta.pk) for item in rows]
+    if unread:
+        owner = field.related_query_name()
+        rows = field.related_model._default_manager.filter(**{f"{owner}__in": unread})
+        for pk, related in rows.values_list(owner, "pk"):
+            keys[pk].append(related if is_protected_type(related) else str(related))
+    return keys
 
 
 def _value(obj, field):
@@ -268,7 +274,8 @@ def _value(obj, field):
 
 def _json_plan(model, options):
     """(model label, pk field, [(name, field)], [many-to-many field]) the Python serializer
-    writes for `model`, or None where it would do more than read each field (natural keys)."""
+    writes for `model`, or None where it would do more than read each field (natural keys,
+    many-to-many rows its related model cannot be queried by)."""
     opts = model._meta.concrete_model._meta
     wanted = set(options.fields) if options.fields is not None else None
     many = [
@@ -278,7 +285,7 @@ def _json_plan(model, options):
         and (wanted is None or field.attname in wanted)
         and field.remote_field.through._meta.auto_created
     ]
-    if options.use_natural_foreign_keys:
+    if options.use_natural_foreign_keys or any(field.remote_field.hidden for field in many):
         return None
     fields = []
     for field in opts.local_fields:
