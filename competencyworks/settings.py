@@ -226,7 +226,7 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "competencyworks.staticfiles.MinifiedManifestStaticFilesStorage"
     },
 }
 

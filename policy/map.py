@@ -4,9 +4,14 @@ import json
 from functools import cache
 from pathlib import Path
 
+from django.templatetags.static import static
+
 from policy.models import STAGE_DEFINITIONS, Stage
 
 SHAPES = Path(__file__).parent / "mapdata" / "states.json"
+# The outlines themselves: a static file browsers keep, so the page carries only links,
+# colors and labels (the outlines would be two thirds of its weight).
+OUTLINES = "img/state-shapes.svg"
 # DC and the territories are too small or too far to draw to scale: a column of tiles in the
 # Atlantic instead.
 TILE_ORIGIN, TILE_STEP = (920, 300), 42
@@ -51,6 +56,7 @@ def shapes():
 def map_entries(states, stages):
     """Per state: its shape (None for territories, drawn as tiles) and stage on the map's day."""
     drawn = shapes()["states"]
+    outlines = static(OUTLINES)
     entries = []
     tiles = 0
     extra_tiles = 0
@@ -75,7 +81,7 @@ def map_entries(states, stages):
                 "state": state,
                 "stage": stage,
                 "since": change.effective_from if change else None,
-                "d": shape["d"] if shape else None,
+                "outline": f"{outlines}#{state.code}" if shape else None,
                 "label": None
                 if callout
                 else label_point(state.code, shape["label"])

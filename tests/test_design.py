@@ -1,8 +1,10 @@
 """What readers see of the design: fonts, PDFs, filter chips, series and related posts."""
 
 import io
+import json
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -12,6 +14,7 @@ from pypdf import PdfReader
 from blog.models import Author, Post
 from medialibrary.models import Image
 from tests.factories import AuthorFactory, PostFactory, SectionFactory, SeriesFactory
+from tests.processes import collected_static
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +39,8 @@ def test_pages_load_the_site_fonts_served_from_the_site(client):
     with open(finders.find("css/site.css"), encoding="utf-8") as file:
         css = file.read()
     faces = re.findall(r'url\("\.\./fonts/([^"]+\.woff2)"\)', css)
-    assert len(faces) == 2 and "font-display: swap" in css
+    # Each face in two files: plain text and punctuation, then accented letters.
+    assert len(faces) == 4 and css.count("unicode-range:") == 4 and "font-display: swap" in css
     for face in faces:
         font = finders.find(f"fonts/{face}")
         assert font, face
@@ -44,6 +48,17 @@ def test_pages_load_the_site_fonts_served_from_the_site(client):
             assert file.read(4) == b"wOF2"
     assert finders.find("fonts/OFL-public-sans.txt")
     assert finders.find("fonts/OFL-source-serif-4.txt")
+
+
+def test_deployed_stylesheet_is_minified_and_names_the_hashed_fonts():
+    folder = Path(collected_static())
+    manifest = json.loads((folder / "staticfiles.json").read_text())["paths"]
+    served = (folder / manifest["css/site.css"]).read_text()
+    with open(finders.find("css/site.css"), encoding="utf-8") as file:
+        source = file.read()
+    assert len(served) < 0.9 * len(source) and "/*" not in served and "\n" not in served.strip()
+    for face in re.findall(r'url\("\.\./fonts/([^"]+)"\)', served):
+        assert f"fonts/{face}" in manifest.values(), face  # hashed after minifying
 
 
 def test_post_pdf_is_a_pdf_attachment_with_the_title(client):

@@ -18,6 +18,7 @@ from html.parser import HTMLParser
 import factory
 import pytest
 from django.contrib.auth.models import Group
+from django.contrib.staticfiles import finders
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -271,13 +272,15 @@ def parse(response):
 
 
 def map_links(doc):
-    """{aria-label: (href, shape tag)} for every link drawn in the map's SVG."""
+    """{accessible name: (href, shape tag)} for every link drawn in the map's SVG: a link's own
+    <title> names it."""
     svg = doc.find("figure", "state-map").find("svg")
     links = {}
     for link in svg.find_all("a"):
-        shapes = [node.tag for node in link.descendants() if node.tag in ("path", "rect")]
-        assert link.get("aria-label") not in links
-        links[link.get("aria-label")] = (link.get("href"), shapes)
+        shapes = [node.tag for node in link.descendants() if node.tag in ("use", "rect")]
+        name = link.find("title").text
+        assert name not in links
+        links[name] = (link.get("href"), shapes)
     return links
 
 
@@ -409,9 +412,21 @@ def test_map_links_every_jurisdiction_to_its_state_page_with_an_accessible_name(
     assert len(links) == 56
     expected = {}
     for code, (name, _fips) in ALL_JURISDICTIONS.items():
-        shape = "path" if code in STATES else "rect"  # DC and territories are tiles
+        shape = "use" if code in STATES else "rect"  # DC and territories are tiles
         expected[f"{name}: Not assessed"] = (f"/policy/states/{code.lower()}/", [shape])
     assert links == expected
+
+
+def test_map_outlines_come_from_one_static_file_holding_every_drawn_state(client):
+    """The page carries links and colors; the outlines are a file browsers keep."""
+    svg = parse(client.get("/policy/")).find("figure", "state-map").find("svg")
+    targets = [use.get("href") for use in svg.find_all("use")]
+    files = {target.split("#")[0] for target in targets}
+    assert len(files) == 1 and files.pop().startswith("/static/img/state-shapes")
+    outlines = ET.parse(finders.find("img/state-shapes.svg")).getroot()
+    drawn = {path.get("id") for path in outlines.iter("{http://www.w3.org/2000/svg}path")}
+    used = {target.split("#")[1] for target in targets}
+    assert used == set(STATES) and used <= drawn  # DC is drawn as a tile
 
 
 def test_map_shapes_are_coloured_and_titled_by_stage(client):
@@ -421,14 +436,14 @@ def test_map_shapes_are_coloured_and_titled_by_stage(client):
     doc = parse(client.get("/policy/"))
 
     links = map_links(doc)
-    assert links["Idaho: Developing"] == ("/policy/states/id/", ["path"])
+    assert links["Idaho: Developing"] == ("/policy/states/id/", ["use"])
     assert links["Puerto Rico: Emerging"] == ("/policy/states/pr/", ["rect"])
     svg = doc.find("svg")
     (idaho,) = [a for a in svg.find_all("a") if a["href"] == "/policy/states/id/"]
-    assert "stage-developing" in idaho.find("path").classes
+    assert "stage-developing" in idaho.find("use").classes
     assert idaho.find("title").text == "Idaho: Developing"
     (ohio,) = [a for a in svg.find_all("a") if a["href"] == "/policy/states/oh/"]
-    assert "stage-not_assessed" in ohio.find("path").classes
+    assert "stage-not_assessed" in ohio.find("use").classes
 
 
 def test_legend_lists_every_stage_with_its_definition(client):

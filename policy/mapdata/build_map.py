@@ -25,7 +25,9 @@ rebuild it (needs Node/npm only to fetch the file, Python stdlib otherwise)::
 Output format
 -------------
 ``{"viewBox": "0 0 975 610", "source": ..., "states": {"AL": {"name",
-"fips", "d", "label": [x, y]}, ...}}`` keyed and sorted by USPS code.
+"fips", "label": [x, y]}, ...}}`` keyed and sorted by USPS code, and
+``static/img/state-shapes.svg``: one ``<path id="AL" d="...">`` per state, a
+static file that browsers cache, which the policy page draws with ``<use>``.
 
 Each ``d`` is an SVG path that uses *relative* commands only: every ring is
 ``m dx,dy`` followed by ``l dx,dy dx,dy ...`` and closed with ``z``.  All
@@ -108,7 +110,12 @@ FIPS_TO_USPS = {
     "56": "WY",
 }
 
-DEFAULT_OUTPUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "states.json")
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_OUTPUT = os.path.join(HERE, "states.json")
+SHAPES_OUTPUT = os.path.normpath(
+    os.path.join(HERE, "..", "..", "static", "img", "state-shapes.svg")
+)
+VIEW_BOX = "0 0 975 610"
 
 
 # --------------------------------------------------------------------------
@@ -260,7 +267,7 @@ def rings_to_path(rings):
 
 def build(topology, tolerance):
     arcs = [simplify(arc, tolerance) for arc in decode_arcs(topology)]
-    states = {}
+    states, paths = {}, {}
     for geometry in topology["objects"]["states"]["geometries"]:
         fips = str(geometry["id"]).zfill(2)
         code = FIPS_TO_USPS.get(fips)
@@ -286,14 +293,21 @@ def build(topology, tolerance):
         states[code] = {
             "name": geometry["properties"]["name"],
             "fips": fips,
-            "d": rings_to_path(rings),
             "label": label,
         }
-    return {
-        "viewBox": "0 0 975 610",
+        paths[code] = rings_to_path(rings)
+    data = {
+        "viewBox": VIEW_BOX,
         "source": SOURCE,
         "states": {code: states[code] for code in sorted(states)},
     }
+    return data, {code: paths[code] for code in sorted(paths)}
+
+
+def shapes_svg(paths):
+    """The outlines as one static SVG: the page draws each with <use href="…#CODE">."""
+    drawn = "".join(f'<path id="{code}" d="{d}"/>\n' for code, d in paths.items())
+    return f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{VIEW_BOX}">\n{drawn}</svg>\n'
 
 
 def main(argv=None):
@@ -316,7 +330,7 @@ def main(argv=None):
 
     with open(args.topojson, encoding="utf-8") as handle:
         topology = json.load(handle)
-    data = build(topology, args.tolerance)
+    data, paths = build(topology, args.tolerance)
 
     missing = sorted(set(FIPS_TO_USPS.values()) - set(data["states"]))
     if missing:
@@ -325,8 +339,10 @@ def main(argv=None):
     with open(args.output, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1, ensure_ascii=False)
         handle.write("\n")
-    size = os.path.getsize(args.output)
-    print(f"wrote {len(data['states'])} states to {args.output} ({size} bytes)")
+    with open(SHAPES_OUTPUT, "w", encoding="utf-8") as handle:
+        handle.write(shapes_svg(paths))
+    for path in (args.output, SHAPES_OUTPUT):
+        print(f"wrote {len(paths)} states to {path} ({os.path.getsize(path)} bytes)")
     return 0
 
 

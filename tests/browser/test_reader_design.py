@@ -235,11 +235,7 @@ def test_list_pages_with_fonts_weigh_under_100_kb_before_images(page, path):
     page.goto(path)
     page.wait_for_load_state("networkidle")
     assert any(url.endswith(".woff2") for url in sizes), "the site's fonts load"
-    # The policy page's map is a picture drawn inline: counted with the images, not here.
-    drawn_map = page.evaluate(
-        "new Blob([document.querySelector('.state-map svg')?.outerHTML ?? '']).size"
-    )
-    total = sum(sizes.values()) - drawn_map
+    total = sum(sizes.values())
     assert total < LIST_PAGE_BUDGET, f"{total} bytes: {sizes}"
 
 
@@ -261,3 +257,21 @@ def test_every_page_type_at_desktop_and_phone_widths(page, reader_pages, kind, s
     assert page_width(page) <= PHONE["width"], reader_pages[kind]
     assert axe_problems(page) == [], reader_pages[kind]
     page.screenshot(path=screenshots / f"reader-{kind}-375.png", full_page=True)
+
+
+def test_accented_letters_load_their_own_font_files_only_where_a_page_has_some(page):
+    fonts = []
+    page.on(
+        "response",
+        lambda response: (
+            fonts.append(response.url) if response.request.resource_type == "font" else None
+        ),
+    )
+    page.goto("/blog/")
+    page.wait_for_load_state("networkidle")
+    assert fonts and not any("-accents." in url for url in fonts), fonts
+
+    page.goto("/search/?q=Jos%C3%A9+N%C3%BA%C3%B1ez")
+    expect(page.locator("main")).to_contain_text("José Núñez")
+    page.wait_for_load_state("networkidle")
+    assert any("-accents." in url for url in fonts), fonts

@@ -77,7 +77,7 @@ def test_a_reader_uses_the_policy_map_and_prints_a_post(visitor):
     # The link also holds New Hampshire's call-out, off the coast: a mouse reader clicks the
     # state's own shape.
     new_hampshire = page.get_by_role("link", name=re.compile("^New Hampshire:")).first
-    visitor.follow(new_hampshire if visitor.keyboard else new_hampshire.locator("path.map-state"))
+    visitor.follow(new_hampshire if visitor.keyboard else new_hampshire.locator("use"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("New Hampshire")
 
     page.goto("/policy/")
