@@ -80,15 +80,21 @@ def write_documents(kind, entries):
     entries = [(item, list(tags), url) for item, tags, url in entries]
     if not entries:
         return
-    table = SearchDocument._meta.db_table
-    marks = ", ".join(["%s"] * len(COLUMNS))
+    rows = [document_row(kind, item, tags, url) for item, tags, url in entries]
+    row = f"({', '.join(['%s'] * len(COLUMNS))})"
     updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
+    # Many rows per statement: on SQLite each statement flushes the FTS5 index its trigger
+    # fills, so a statement per row made indexing an import grow with the square of its size.
+    size = max(connection.ops.bulk_batch_size(COLUMNS, rows), 1)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES ({marks}) "
-            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
-            [document_row(kind, item, tags, url) for item, tags, url in entries],
-        )
+        for start in range(0, len(rows), size):
+            chunk = rows[start : start + size]
+            cursor.execute(
+                f"INSERT INTO {SearchDocument._meta.db_table} ({', '.join(COLUMNS)}) "
+                f"VALUES {', '.join([row] * len(chunk))} "
+                f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
+                [value for values in chunk for value in values],
+            )
     ids = dict(
         SearchDocument.objects.filter(
             kind=kind, object_id__in=[item.pk for item, _, _ in entries]
