@@ -954,6 +954,38 @@ def test_imported_posts_are_searchable(client):
     assert "credit" in tag_counts(client)
 
 
+LONG_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>Long</title><link>https://long.example.org</link>
+<wp:wxr_version>1.2</wp:wxr_version><wp:base_site_url>https://long.example.org</wp:base_site_url>
+{items}
+</channel></rss>
+"""
+LONG_EXPORT_ITEM = """<item><title>Field note {n}</title>
+<content:encoded><![CDATA[<p>Mastery notes from classroom{n:04}.</p>]]></content:encoded>
+<wp:post_id>{n}</wp:post_id><wp:post_date_gmt>2020-01-01 12:{minute:02}:00</wp:post_date_gmt>
+<wp:post_name>field-note-{n}</wp:post_name><wp:status>publish</wp:status>
+<wp:post_type>post</wp:post_type>
+<category domain="post_tag" nicename="notes">notes</category>
+</item>"""
+
+
+@pytest.mark.django_db
+def test_every_post_of_an_import_larger_than_one_index_statement_is_found(tmp_path):
+    """Search documents are written many rows per statement, a few hundred at most."""
+    count = 620  # more than one batch of the importer and one statement of the index
+    items = [LONG_EXPORT_ITEM.format(n=n, minute=n % 60) for n in range(1, count + 1)]
+    export = tmp_path / "long.xml"
+    export.write_text(LONG_EXPORT.format(items="\n".join(items)), encoding="utf-8")
+    import_archive(str(export))
+    assert SearchDocument.objects.filter(kind="post").count() == count
+    for n in range(1, count + 1):
+        (hit,) = search.search(f"classroom{n:04}").hits
+        assert hit.document.title == f"Field note {n}"
+    assert SearchDocument.tags.through.objects.filter(tag__name="notes").count() == count
+
+
 def post_documents():
     """Every post's search document as stored (vector: PostgreSQL only), and its tag links."""
     documents = SearchDocument.objects.filter(kind="post").order_by("object_id")
