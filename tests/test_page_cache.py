@@ -254,6 +254,21 @@ def test_the_front_answers_a_cached_page_exactly_as_it_was_rendered(front, encod
     assert front.reached == ["GET /blog/"]
 
 
+def test_the_front_answers_nothing_it_kept_once_another_process_changed_content(front, monkeypatch):
+    post = PostFactory(title="Before the change")
+    for _ in range(3):
+        _, _, body, sent = answer(front, "/blog/", **{"Accept-Encoding": "identity"})
+    assert sent["X-Cache"] == "hit" and "Before the change" in body.decode()
+    Post.objects.filter(pk=post.pk).update(title="After the change")  # another process
+    ContentVersion.objects.update(version=12345)
+    monkeypatch.setattr(version, "TRUST_SECONDS", 0.25)
+    time.sleep(0.3)
+
+    for outcome in ("miss", "hit"):
+        _, _, body, sent = answer(front, "/blog/", **{"Accept-Encoding": "identity"})
+        assert sent["X-Cache"] == outcome and "After the change" in body.decode()
+
+
 def test_revalidating_readers_get_a_304_from_the_full_stack(front):
     PostFactory()
     _, headers, body, _ = answer(front, "/blog/", **{"Accept-Encoding": "gzip"})

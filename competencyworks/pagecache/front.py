@@ -12,6 +12,15 @@ Each page's cache address comes from keys.py's own functions on a Django request
 front remembers the result per raw address (scheme, host, path, query, Accept-Encoding and
 the other request fields they read), for up to MEMORY_SIZE addresses per process.
 
+Where the store is this process's own memory (no REDIS_URL), the front also keeps the
+answers it sends ready (status line, header list, bytes) under the page's key, which holds
+the content version: a hit costs a dictionary read instead of a cache read and unpickling. A
+change makes a new version, so nothing kept is ever served after it; since the store cannot
+say how long it keeps each page, a kept answer is dropped after MEMORY_SECONDS (or
+PAGE_CACHE_SECONDS if shorter) and read from the store again. A shared store (Redis) is read
+on every hit: one that stops answering must be noticed at once (pages are then served
+uncached, store.py), and each machine shares its pages with the others.
+
 Everything else goes to Django: misses (noted, so the stack does not read the key again),
 revalidations (ConditionalGetMiddleware makes their 304s), readers with a session, and the
 first request after the version's trust has run out, which reads it again.
@@ -32,6 +41,10 @@ from competencyworks.pagecache.middleware import MISSED, answer_headers
 from competencyworks.pagecache.version import trusted_version
 
 MEMORY_SIZE = 1000
+# Ready answers kept per process: about the pages LocMemCache keeps (300), each kept at most
+# a minute beyond what the store would keep it.
+MEMORY_PAGES = 300
+MEMORY_SECONDS = 60
 # Everything a page's address is made from: how Django finds the scheme, host and path.
 ADDRESS_FIELDS = (
     "wsgi.url_scheme", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST",
@@ -46,42 +59,62 @@ class PageCacheFront:
         proxy_header = (settings.SECURE_PROXY_SSL_HEADER or ("HTTP_X_FORWARDED_PROTO",))[0]
         self.fields = tuple(dict.fromkeys((*ADDRESS_FIELDS, proxy_header)))
         self.addresses = {}
+        self.answers = {}  # page key: (kept until, status line, headers, body)
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
-        page, path = self.cached_page(environ)
-        if page is None:
+        answer, path = self.cached_answer(environ)
+        if answer is None:
             return self.application(environ, start_response)
-        status, headers, body = page
-        start_response(f"{status} {HTTPStatus(status).phrase}", [*headers, *answer_headers("hit")])
+        _, status, headers, body = answer
+        start_response(status, [*headers, *answer_headers("hit")])
         method = environ["REQUEST_METHOD"]
-        log_line(method, path, status, "hit", "anonymous", started)
+        log_line(method, path, int(status[:3]), "hit", "anonymous", started)
         return [b""] if method == "HEAD" else [body]
 
-    def cached_page(self, environ):
-        """(stored page, path and query) for this request; page None where Django answers."""
+    def cached_answer(self, environ):
+        """(ready answer, path and query) for this request; answer None where Django answers."""
         version = trusted_version()
+        cookies = environ.get("HTTP_COOKIE")
+        session = settings.SESSION_COOKIE_NAME
         if (
             version is None
             or not settings.PAGE_CACHE_SECONDS
             or environ["REQUEST_METHOD"] not in ("GET", "HEAD")
             or any(name in environ for name in CONDITIONS)
-            or settings.SESSION_COOKIE_NAME in parse_cookie(environ.get("HTTP_COOKIE", ""))
+            or (cookies and session in cookies and session in parse_cookie(cookies))
         ):
             return None, None
         address, path = self.address(environ)
         if address is None:
             return None, None
         key = page_key(version, address)
-        page = store.read(key)
+        answer = self.answers.get(key)
+        if answer is None or answer[0] < time.monotonic():
+            answer = self.remember(key, store.read(key))
+            if answer is None:
+                environ[MISSED] = key
+        return answer, path
+
+    def remember(self, key, page):
+        """The stored page as a ready answer, kept for the next hits if the store is this
+        process's memory; None if none is stored."""
         if page is None:
-            environ[MISSED] = key
-        return page, path
+            return None
+        status, headers, body = page
+        kept_until = time.monotonic() + min(MEMORY_SECONDS, settings.PAGE_CACHE_SECONDS)
+        answer = kept_until, f"{status} {HTTPStatus(status).phrase}", list(headers), body
+        if not store.in_process():
+            return answer
+        if len(self.answers) >= MEMORY_PAGES:
+            self.answers.clear()  # a crawler walking pages: start again rather than grow
+        self.answers[key] = answer
+        return answer
 
     def address(self, environ):
         """(the request's page address, None if not one to answer here; the path and query its
         log line shows)."""
-        raw = tuple(environ.get(field) for field in self.fields)
+        raw = tuple(map(environ.get, self.fields))
         try:
             return self.addresses[raw]
         except KeyError:

@@ -8,7 +8,8 @@ tried again, so a dead Redis costs at most one short timeout per process every f
 import logging
 import time
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
@@ -46,3 +47,8 @@ def write(key, value, timeout):
 
 def reachable():
     return guarded(lambda: cache.set("healthz", "1", 5) or cache.get("healthz") == "1", False)
+
+
+def in_process():
+    """True where pages are kept in this process's own memory, which never stops answering."""
+    return isinstance(caches["default"], LocMemCache)
