@@ -5,8 +5,10 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import queue
 import signal
 import sys
+import threading
 from itertools import islice
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from blog.importers.records import ArchiveError
 
 FORMATS = ("auto", "text", "wxr")
 BATCH = 200
+AHEAD = 5  # batches the reading process may hold ready: memory stays flat
 
 
 def batched(items, size):
@@ -104,17 +107,30 @@ def in_parallel(path, parse, **options):
 
 
 def produce(writer, parent, parse, path, options):
-    """In the child: send batches of records, then ("done", None) or ("error", ArchiveError)."""
+    """In the child: send batches of records, then ("done", None) or ("error", ArchiveError).
+
+    A thread sends while reading goes on, up to AHEAD batches ahead: sending waits whenever
+    the import is busy writing, and reading in those waits is what keeps both cores busy."""
     end_with_parent(parent)
+    outbox = queue.Queue(maxsize=AHEAD)
+    sender = threading.Thread(target=send_each, args=(writer, outbox), daemon=True)
+    sender.start()
+    try:
+        for batch in batched(parse(path, **options), BATCH):
+            outbox.put(("items", batch))
+        outbox.put(("done", None))
+    except ArchiveError as error:
+        outbox.put(("error", error))
+    except Exception as error:  # anything unexpected still names the file
+        outbox.put(("error", ArchiveError(path, f"could not be read ({error!r})")))
+    outbox.put(None)
+    sender.join()
+
+
+def send_each(writer, outbox):
     with writer, contextlib.suppress(BrokenPipeError):  # the import has stopped listening
-        try:
-            for batch in batched(parse(path, **options), BATCH):
-                writer.send(("items", batch))
-            writer.send(("done", None))
-        except ArchiveError as error:
-            writer.send(("error", error))
-        except Exception as error:  # anything unexpected still names the file
-            writer.send(("error", ArchiveError(path, f"could not be read ({error!r})")))
+        while (message := outbox.get()) is not None:
+            writer.send(message)
 
 
 def end_with_parent(parent):
