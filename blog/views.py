@@ -2,6 +2,7 @@ from django.contrib.syndication.views import add_domain
 from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import (
     DetailView,
     ListView,
@@ -16,6 +17,7 @@ from blog.connections import connections
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage
 from competencyworks.filters import narrowing_tags
+from competencyworks.pagecache.fragments import per_version
 from competencyworks.paginators import DeepPaginator
 from competencyworks.views import PreviewMixin
 from wiki.models import Resource
@@ -73,7 +75,10 @@ class PostListView(PostListMixin, FilterView):
             context["pinned_posts"] = pinned[: self.pinned_count]
         form = self.filterset.form
         chosen = form.cleaned_data.get("tag", []) if form.is_valid() else []
-        context["narrowing_tags"] = narrowing_tags(self.request, context["posts"], chosen)
+        # Read only when the page's markup is built, not when it is remembered.
+        context["narrowing_tags"] = SimpleLazyObject(
+            lambda: narrowing_tags(self.request, context["posts"], chosen)
+        )
         return context
 
 
@@ -170,17 +175,23 @@ class PostDetailView(DetailView):
     def get_context_data(self, **kwargs):
         post = self.object
         context = super().get_context_data(**kwargs)
-        context["related_posts"] = Post.objects.related_to(post)
-        context["connections"] = connections(
-            post, post.tags.all(), post.topics.all(), post.states.all()
-        )
-        if post.series_id:
-            context["series_box"] = SeriesBox.of(post)
+        # What surrounds a post changes only with content, as a cached page does: worked out
+        # once per content version, not on every read of a popular post.
+        context.update(per_version(("post-surroundings", post.pk), lambda: surroundings(post)))
         if post.image:
             context["og_image"] = add_domain(
                 self.request.get_host(), post.image_social.url, self.request.is_secure()
             )
         return context
+
+
+def surroundings(post):
+    """The series box, related posts, and related library and policy items beside a post."""
+    return {
+        "related_posts": Post.objects.related_to(post),
+        "connections": connections(post, post.tags.all(), post.topics.all(), post.states.all()),
+        "series_box": SeriesBox.of(post) if post.series_id else None,
+    }
 
 
 class PostPrintView(PostDetailView):

@@ -209,7 +209,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "America/New_York")
-USE_I18N = True
+USE_I18N = False  # English only; leaving it on costs every page a language lookup per URL and date
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from blog.models import Post, Section
 from competencyworks.publishing import Status
-from tests.factories import AuthorFactory, PostFactory, SeriesFactory
+from tests.factories import AuthorFactory, PostFactory, SeriesFactory, committed
 
 pytestmark = pytest.mark.django_db
 
@@ -416,3 +416,22 @@ def test_pinned_posts_head_the_unfiltered_front_page_only(client):
     assert [p.title for p in front.context["pinned_posts"]] == ["Pinned notice"]
     assert front.content.decode().index("Pinned notice") < front.content.decode().index("Latest")
     assert "pinned_posts" not in client.get("/blog/?section=k-12").context
+
+
+def test_lists_and_posts_remembered_for_the_content_show_the_next_change(client, settings):
+    """With what pages repeat remembered per content version, as in production, a newly
+    published post reaches the list, its tag filter, and the related posts of older posts."""
+    settings.FRAGMENT_CACHE = True
+    older = PostFactory(title="Grading for learning", tags=["grading"])
+    with committed():
+        PostFactory(title="Advisory time", tags=["advisory"])
+    pages = ["/blog/", "/blog/?tag=grading", older.get_absolute_url()]
+    for page in pages:
+        assert "Rubrics that students write" not in client.get(page).content.decode()
+        client.get(page)  # the second reading is the remembered one
+
+    with committed():
+        PostFactory(title="Rubrics that students write", tags=["grading"])
+
+    for page in pages:
+        assert "Rubrics that students write" in client.get(page).content.decode(), page

@@ -5,7 +5,8 @@
   on with every change and whenever a scheduled item goes live. Each name keeps only its
   newest version.
 - `remembered`: rendered markup (the `{% fragment %}` tag) under a key naming everything it
-  shows, so it never goes stale; the least recently used are dropped past MAX_MARKUP.
+  shows, so it never goes stale; the least recently used are dropped past MAX_MARKUP pieces
+  or MAX_MARKUP_CHARS characters in all (a list's markup is ten cards long).
 
 Both are bounded: a crawler walking filter combinations only pushes older entries out.
 """
@@ -19,8 +20,10 @@ from competencyworks.pagecache.version import current_version
 
 MAX_ENTRIES = 2000
 MAX_MARKUP = 5000
+MAX_MARKUP_CHARS = 20_000_000
 _memo = {}
 _markup = OrderedDict()
+_markup_chars = 0
 _lock = threading.Lock()
 
 
@@ -56,13 +59,18 @@ def remembered(key, render, versioned=False):
             _markup.move_to_end(key)
             return markup
     markup = render()
+    global _markup_chars
     with _lock:
-        _markup[key] = markup
-        if len(_markup) > MAX_MARKUP:
-            _markup.popitem(last=False)
+        if key not in _markup:
+            _markup[key] = markup
+            _markup_chars += len(markup)
+        while len(_markup) > MAX_MARKUP or _markup_chars > MAX_MARKUP_CHARS:
+            _markup_chars -= len(_markup.popitem(last=False)[1])
     return markup
 
 
 def forget_all():
+    global _markup_chars
     _memo.clear()
     _markup.clear()
+    _markup_chars = 0
