@@ -420,12 +420,12 @@ def test_pinned_posts_head_the_unfiltered_front_page_only(client):
 
 def test_lists_and_posts_remembered_for_the_content_show_the_next_change(client, settings):
     """With what pages repeat remembered per content version, as in production, a newly
-    published post reaches the list, its tag filter, and the related posts of older posts."""
+    published post reaches the list, its tag filter and tag page, and older posts' related posts."""
     settings.FRAGMENT_CACHE = True
     older = PostFactory(title="Grading for learning", tags=["grading"])
     with committed():
         PostFactory(title="Advisory time", tags=["advisory"])
-    pages = ["/blog/", "/blog/?tag=grading", older.get_absolute_url()]
+    pages = ["/blog/", "/blog/?tag=grading", "/blog/tag/grading/", older.get_absolute_url()]
     for page in pages:
         assert "Rubrics that students write" not in client.get(page).content.decode()
         client.get(page)  # the second reading is the remembered one

@@ -6,6 +6,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.views.generic import TemplateView
 from taggit.models import Tag
 
@@ -146,17 +147,20 @@ class TagView(TemplateView):
             page_obj = paginator.get_page(self.request.GET.get("page"))
         except EmptyPage:
             raise Http404("Nothing published carries this tag.") from None
-        shown = list(page_obj.object_list)
-        groups = [
-            self.group(kind, [doc for doc in shown if doc.kind == kind])
-            for kind in dict.fromkeys(doc.kind for doc in shown)
-        ]
+        # Read only when the page's markup is built, not when it is remembered.
+        groups = SimpleLazyObject(lambda: self.groups(list(page_obj.object_list)))
         has_posts = per_version(  # then the tag's post feeds exist
             ("tag-has-posts", tag.pk), documents.filter(kind="post").exists
         )
         return super().get_context_data(
             tag=tag, page_obj=page_obj, groups=groups, has_posts=has_posts, **kwargs
         )
+
+    def groups(self, shown):
+        return [
+            self.group(kind, [doc for doc in shown if doc.kind == kind])
+            for kind in dict.fromkeys(doc.kind for doc in shown)
+        ]
 
     def group(self, kind, documents):
         """A heading's documents, as cards where their kind has them (posts, as on the blog)."""
