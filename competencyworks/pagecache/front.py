@@ -58,30 +58,33 @@ class PageCacheFront:
         self.application = application
         proxy_header = (settings.SECURE_PROXY_SSL_HEADER or ("HTTP_X_FORWARDED_PROTO",))[0]
         self.fields = tuple(dict.fromkeys((*ADDRESS_FIELDS, proxy_header)))
+        # Read once, as Django's handler reads its middleware: not looked up on every hit.
+        self.cache_seconds = settings.PAGE_CACHE_SECONDS
+        self.session_cookie = settings.SESSION_COOKIE_NAME
         self.addresses = {}
-        self.answers = {}  # page key: (kept until, status line, headers, body)
+        self.answers = {}  # page key: (kept until, status, status line, headers, body)
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         answer, path = self.cached_answer(environ)
         if answer is None:
             return self.application(environ, start_response)
-        _, status, headers, body = answer
-        start_response(status, [*headers, *answer_headers("hit")])
+        _, status, status_line, headers, body = answer
+        start_response(status_line, [*headers, *answer_headers("hit")])
         method = environ["REQUEST_METHOD"]
-        log_line(method, path, int(status[:3]), "hit", "anonymous", started)
+        log_line(method, path, status, "hit", "anonymous", started)
         return [b""] if method == "HEAD" else [body]
 
     def cached_answer(self, environ):
         """(ready answer, path and query) for this request; answer None where Django answers."""
         version = trusted_version()
         cookies = environ.get("HTTP_COOKIE")
-        session = settings.SESSION_COOKIE_NAME
+        session = self.session_cookie
         if (
             version is None
-            or not settings.PAGE_CACHE_SECONDS
+            or not self.cache_seconds
             or environ["REQUEST_METHOD"] not in ("GET", "HEAD")
-            or any(name in environ for name in CONDITIONS)
+            or not environ.keys().isdisjoint(CONDITIONS)
             or (cookies and session in cookies and session in parse_cookie(cookies))
         ):
             return None, None
@@ -102,8 +105,8 @@ class PageCacheFront:
         if page is None:
             return None
         status, headers, body = page
-        kept_until = time.monotonic() + min(MEMORY_SECONDS, settings.PAGE_CACHE_SECONDS)
-        answer = kept_until, f"{status} {HTTPStatus(status).phrase}", list(headers), body
+        kept_until = time.monotonic() + min(MEMORY_SECONDS, self.cache_seconds)
+        answer = kept_until, status, f"{status} {HTTPStatus(status).phrase}", list(headers), body
         if not store.in_process():
             return answer
         if len(self.answers) >= MEMORY_PAGES:
