@@ -17,7 +17,6 @@ from blog.connections import connections
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage
 from competencyworks.filters import narrowing_tags
-from competencyworks.pagecache.fragments import per_version
 from competencyworks.paginators import DeepPaginator
 from competencyworks.views import PreviewMixin
 from wiki.models import Resource
@@ -175,9 +174,7 @@ class PostDetailView(DetailView):
     def get_context_data(self, **kwargs):
         post = self.object
         context = super().get_context_data(**kwargs)
-        # What surrounds a post changes only with content, as a cached page does: worked out
-        # once per content version, not on every read of a popular post.
-        context.update(per_version(("post-surroundings", post.pk), lambda: surroundings(post)))
+        context.update(surroundings(post))
         if post.image:
             context["og_image"] = add_domain(
                 self.request.get_host(), post.image_social.url, self.request.is_secure()
@@ -186,11 +183,14 @@ class PostDetailView(DetailView):
 
 
 def surroundings(post):
-    """The series box, related posts, and related library and policy items beside a post."""
+    """The series box, related posts, and related library and policy items beside a post,
+    each read only if the page's markup is built rather than remembered."""
     return {
-        "related_posts": Post.objects.related_to(post),
-        "connections": connections(post, post.tags.all(), post.topics.all(), post.states.all()),
-        "series_box": SeriesBox.of(post) if post.series_id else None,
+        "related_posts": SimpleLazyObject(lambda: Post.objects.related_to(post)),
+        "connections": SimpleLazyObject(
+            lambda: connections(post, post.tags.all(), post.topics.all(), post.states.all())
+        ),
+        "series_box": SimpleLazyObject(lambda: SeriesBox.of(post) if post.series_id else None),
     }
 
 
