@@ -68,12 +68,13 @@ class PostListView(PostListMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Pinned posts head the unfiltered front page, as sticky posts do in WordPress.
-        front_page = context["page_obj"].number == 1 and not self.filterset.form.has_changed()
-        if front_page:
+        # An address without filters builds no form: its markup is remembered (the fragment).
+        filtered = self.filterset.is_bound and self.filterset.form.has_changed()
+        if context["page_obj"].number == 1 and not filtered:
             pinned = Post.objects.published().for_cards().pinned()
             context["pinned_posts"] = pinned[: self.pinned_count]
-        form = self.filterset.form
-        chosen = form.cleaned_data.get("tag", []) if form.is_valid() else []
+        form = self.filterset.form if filtered else None
+        chosen = form.cleaned_data.get("tag", []) if form and form.is_valid() else []
         # Read only when the page's markup is built, not when it is remembered.
         context["narrowing_tags"] = SimpleLazyObject(
             lambda: narrowing_tags(self.request, context["posts"], chosen)
