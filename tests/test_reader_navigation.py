@@ -313,6 +313,20 @@ def test_the_404_page_never_fails_itself(client):
 # Archives --------------------------------------------------------------------------------
 
 
+def test_a_post_counts_in_the_year_of_its_local_date(client):
+    """New Year's Eve late in the evening is still the old year where the site is, though
+    it is the new year in UTC."""
+    this_year = timezone.localdate().year
+    eve = timezone.make_aware(timezone.datetime(this_year - 2, 12, 31, 23, 30))
+    PostFactory(publish_at=eve)
+    PostFactory(publish_at=eve + timedelta(hours=1))
+    archive = content(client.get("/blog/")).split('id="archive-years-title"')[1]
+    counts = re.findall(
+        r'<a href="/blog/(\d{4})/">\d{4}</a> <span class="count">\((\d+)\)', archive
+    )
+    assert counts == [(str(this_year - 1), "1"), (str(this_year - 2), "1")]
+
+
 def test_the_blog_lists_years_with_counts_linking_to_their_archives(client):
     this_year = timezone.localdate().year
     for year, count in ((this_year - 3, 2), (this_year - 1, 1)):
