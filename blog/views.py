@@ -35,8 +35,11 @@ class HomeView(TemplateView):
         return legacy.query_redirect(request) or super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
+        # Read only when the page's markup is built, not when it is remembered.
         return super().get_context_data(
-            sections=Post.objects.published().for_cards().latest_by_section(POSTS_PER_SECTION),
+            sections=SimpleLazyObject(
+                lambda: Post.objects.published().for_cards().latest_by_section(POSTS_PER_SECTION)
+            ),
             current_series=Series.objects.with_published_parts()[:3],
             new_resources=Resource.objects.published().order_by("-publish_at")[:NEW_RESOURCES],
             **kwargs,
