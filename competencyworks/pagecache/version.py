@@ -8,7 +8,8 @@ version. A change written in a transaction becomes visible with the content it d
 import math
 import time
 
-from django.db import router
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, router
 from django.db.models import Subquery
 
 from competencyworks.models import ContentVersion, SearchDocument
@@ -16,7 +17,11 @@ from competencyworks.models import ContentVersion, SearchDocument
 # Each process trusts the version it last read for this long: at most four single-row reads a
 # second per process, and a change made in any process is honoured everywhere within a second.
 TRUST_SECONDS = 0.25
-_known = {"version": None, "read_at": -math.inf, "read_at_wall": 0.0}
+# What this process last read, per database: with a replica (db_routers), readers' pages are
+# built from the replica and editors' from the primary, and each must be keyed by the version
+# of the data it was built from, or an editor could be shown what a lagging replica gave.
+_known = {}
+UNREAD = {"version": None, "read_at": -math.inf, "read_at_wall": 0.0}
 
 
 def content_changed(**kwargs):
@@ -24,31 +29,45 @@ def content_changed(**kwargs):
     version = time.time_ns()  # never repeats, even if the row is lost and made again
     if not ContentVersion.objects.filter(pk=ContentVersion.ROW).update(version=version):
         ContentVersion.objects.get_or_create(pk=ContentVersion.ROW, defaults={"version": version})
-    _known["read_at"] = -math.inf  # this process reads the new version on its next page
+    _known.clear()  # this process reads the new version on its next page
 
 
 def current_version(fresh=False):
     """A key part that changes with every content change and whenever a scheduled item goes
     live, so no page rendered before either is served after it. `fresh` reads it now: a
     reader (or a front cache) revalidating a copy learns of a change at once."""
+    database = router.db_for_read(ContentVersion)
+    known = _known.get(database, UNREAD)
     now = time.monotonic()
-    if fresh or _known["version"] is None or now - _known["read_at"] >= TRUST_SECONDS:
-        _known.update(version=read_version(), read_at=now, read_at_wall=time.time())
-    return _known["version"]
+    if fresh or known["version"] is None or now - known["read_at"] >= TRUST_SECONDS:
+        known = _known[database] = {
+            "version": read_version(),
+            "read_at": now,
+            "read_at_wall": time.time(),
+        }
+    return known["version"]
 
 
 def read_at():
     """When (time.time()) this process last read the version: a page answered under it
     shows every change made before then."""
-    return _known["read_at_wall"]
+    return _known.get(router.db_for_read(ContentVersion), UNREAD)["read_at_wall"]
 
 
 def trusted_version():
     """The version this process read less than TRUST_SECONDS ago, or None: answering without
     a database connection, the WSGI front (front.py) leaves reading it to the full stack."""
-    if time.monotonic() - _known["read_at"] < TRUST_SECONDS:
-        return _known["version"]
+    known = _known.get(readers_database(), UNREAD)
+    if time.monotonic() - known["read_at"] < TRUST_SECONDS:
+        return known["version"]
     return None
+
+
+def readers_database():
+    """Where anonymous readers' pages come from (db_routers): the replica, where there is one."""
+    from competencyworks.db_routers import REPLICA  # db_routers imports the page cache
+
+    return REPLICA if REPLICA in settings.DATABASES else DEFAULT_DB_ALIAS
 
 
 def read_version(using=None):
