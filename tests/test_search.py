@@ -16,6 +16,8 @@ import pytest
 from defusedxml import ElementTree
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from taggit.models import Tag
@@ -1081,6 +1083,34 @@ def test_import_indexes_posts_in_a_few_queries_whatever_their_number(tmp_path):
     assert len(many) == len(few) <= 6  # PostgreSQL adds one UPDATE of the vectors
     assert SearchDocument.objects.filter(kind="post").count() == 60
     assert SearchDocument.tags.through.objects.count() == 60
+
+
+@pytest.mark.django_db
+def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path):
+    """PostgreSQL's upsert computes each vector from the row it writes, as an UPDATE with
+    weighted_vector() would: for new and rewritten documents, and for undated drafts."""
+    if connection.vendor != "postgresql":
+        pytest.skip("stored vectors are PostgreSQL's")
+    export = tmp_path / "posts.xml"
+    import_archive(export_of(export, 30))
+    undated_drafts = (
+        export.read_text()
+        .replace("mastery", "grading")
+        .replace("<wp:post_date_gmt>2020-01-01 15:00:00</wp:post_date_gmt>", "")
+        .replace("<wp:status>publish</wp:status>", "<wp:status>draft</wp:status>")
+    )
+    (tmp_path / "drafts.xml").write_text(undated_drafts.replace("cw.example", "cw.drafts"))
+    export.write_text(export.read_text().replace("mastery", "grading"))
+    import_archive(str(export), str(tmp_path / "drafts.xml"))
+    as_text = SearchDocument.objects.values_list(
+        Cast("vector", TextField()), Cast(index.weighted_vector(), TextField())
+    )
+    stored_and_expected = list(as_text)
+    assert len(stored_and_expected) == 60
+    assert all(stored == expected for stored, expected in stored_and_expected)
+    assert SearchDocument.objects.filter(publish_at=None).count() == 30
+    assert search.search("grading").total == 30  # the published ones, rewritten
+    assert search.search("mastery").total == 0
 
 
 @pytest.mark.django_db

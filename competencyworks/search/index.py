@@ -5,6 +5,8 @@ from itertools import groupby
 
 from django.contrib.postgres.search import SearchVector
 from django.db import connection
+from django.db.models import DateTimeField
+from django.db.models.sql import Query
 from taggit.models import Tag
 
 from competencyworks.models import SearchDocument
@@ -89,9 +91,13 @@ def write_documents(kind, entries):
     chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
     with connection.cursor() as cursor:
         for length, same_size in groupby(chunks, key=len):
+            sql, leading_params = upsert_documents(length)
             cursor.executemany(
-                upsert_documents(length),
-                [[value for values in chunk for value in values] for chunk in same_size],
+                sql,
+                [
+                    [*leading_params, *(value for values in chunk for value in values)]
+                    for chunk in same_size
+                ],
             )
     ids = dict(
         SearchDocument.objects.filter(
@@ -105,18 +111,54 @@ def write_documents(kind, entries):
             f"INSERT INTO {through._meta.db_table} (searchdocument_id, tag_id) VALUES (%s, %s)",
             [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
         )
-    if connection.vendor == "postgresql":
-        SearchDocument.objects.filter(pk__in=ids.values()).update(vector=weighted_vector())
 
 
 def upsert_documents(rows):
-    """One statement writing `rows` documents, or rewriting them where they exist."""
+    """(SQL, parameters before the rows' values) of one statement writing `rows` documents,
+    or rewriting them where they exist.
+
+    On PostgreSQL the statement computes each row's vector from the values it writes: a
+    separate UPDATE of the vectors afterwards wrote every row (body and index entries) twice.
+    """
+    table = SearchDocument._meta.db_table
     row = f"({', '.join(['%s'] * len(COLUMNS))})"
+    values = f"VALUES {', '.join([row] * rows)}"
     updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
+    if connection.vendor == "postgresql":
+        vector, vector_params = vector_sql()
+        # The rows are named as the table, so the vector's column references read them.
+        values = (
+            f"SELECT {', '.join(selected_columns())}, {vector} "
+            f"FROM ({values}) AS {table} ({', '.join(COLUMNS)})"
+        )
+        return (
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}, vector) {values} "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}, vector = excluded.vector",
+            vector_params,
+        )
     return (
-        f"INSERT INTO {SearchDocument._meta.db_table} ({', '.join(COLUMNS)}) "
-        f"VALUES {', '.join([row] * rows)} ON CONFLICT (kind, object_id) DO UPDATE SET {updates}"
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}) {values} "
+        f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
+        (),
     )
+
+
+def selected_columns():
+    """COLUMNS as the SELECT of PostgreSQL's upsert gives them: a column of VALUES that holds
+    only NULLs is text, which a timestamp column does not take without a cast."""
+    return [
+        f"{column}::{field.db_type(connection)}"
+        if isinstance(field := SearchDocument._meta.get_field(column), DateTimeField)
+        else column
+        for column in COLUMNS
+    ]
+
+
+def vector_sql():
+    """(SQL, params) of weighted_vector() over the columns of the documents' table."""
+    query = Query(SearchDocument)
+    expression = weighted_vector().resolve_expression(query)
+    return expression.as_sql(query.get_compiler(connection=connection), connection)
 
 
 def weighted_vector():
