@@ -6,6 +6,7 @@ versions, and knowing which version an editor started from.
 """
 
 import difflib
+import functools
 import re
 from collections import defaultdict
 
@@ -18,6 +19,7 @@ from django.db.models import (
     DateTimeField,
     ExpressionWrapper,
     F,
+    Field,
     JSONField,
     Q,
     Value,
@@ -243,7 +245,7 @@ def serialized_each(options, objects):
 
 
 def _values(obj, fields):
-    return {name: _value(obj, field) for name, field in fields}
+    return {name: read(obj) for name, read in fields}
 
 
 def _related_keys(field, objects):
@@ -272,8 +274,26 @@ def _value(obj, field):
     return value if is_protected_type(value) else field.value_to_string(obj)
 
 
+def _reader(field):
+    """obj -> _value(obj, field), the short way for fields that read and show their value as
+    Field does (an attribute, and str() of it): a revision reads every field of each post an
+    import writes."""
+    kind = type(field)
+    if kind.value_from_object is not Field.value_from_object or (
+        kind.value_to_string is not Field.value_to_string
+    ):
+        return functools.partial(_value, field=field)
+    attname = field.attname
+
+    def read(obj):
+        value = getattr(obj, attname)
+        return value if type(value) is str or is_protected_type(value) else str(value)
+
+    return read
+
+
 def _json_plan(model, options):
-    """(model label, pk field, [(name, field)], [many-to-many field]) the Python serializer
+    """(model label, pk field, [(name, reader)], [many-to-many field]) the Python serializer
     writes for `model`, or None where it would do more than read each field (natural keys,
     many-to-many rows its related model cannot be queried by)."""
     opts = model._meta.concrete_model._meta
@@ -293,7 +313,7 @@ def _json_plan(model, options):
             continue
         selector = field.attname if field.remote_field is None else field.attname[:-3]
         if wanted is None or selector in wanted:
-            fields.append((field.name, field))
+            fields.append((field.name, _reader(field)))
     return str(model._meta), opts.pk, fields, many
 
 
