@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, reset_queries
+from django.test.utils import CaptureQueriesContext
 
 from blog.models import Post, Series
 from competencyworks.models import MovedPage
@@ -287,3 +289,19 @@ def test_imported_posts_that_link_to_a_resource_are_listed_on_it(client):
     page = client.get(resource.get_absolute_url()).content.decode()
     assert "Credit Rules Across Five States" in page
     assert "Seat-Time Basics" not in page
+
+
+def test_with_debug_on_a_run_keeps_no_query_text_unless_queries_are_counted(settings):
+    """DEBUG keeps each query's text with its parameters (every post body, for an import);
+    a caller counting queries still sees every one."""
+    settings.DEBUG = True
+    reset_queries()
+    run(TEXT)
+    assert not [query for query in connection.queries if "blog_post" in query["sql"]]
+    assert Post.objects.count() > 1
+    with committed(), CaptureQueriesContext(connection) as counted:
+        run(FIXTURES / "wxr" / "site-export.xml")
+    assert any("INSERT INTO blog_post" in query["sql"] for query in counted)
+    reset_queries()
+    Post.objects.count()
+    assert len(connection.queries) == 1  # after the run, queries are logged as before
