@@ -17,6 +17,7 @@ from blog.connections import connections
 from blog.filters import PostFilter
 from blog.models import Author, Post, Section, Series, SitePage
 from competencyworks.filters import narrowing_tags
+from competencyworks.pagecache.fragments import remembered
 from competencyworks.paginators import DeepPaginator
 from competencyworks.views import PreviewMixin
 from wiki.models import Resource
@@ -163,6 +164,18 @@ class PostDetailView(DetailView):
         if self.request.user.has_perm("blog.change_post"):
             return posts
         return posts.published()
+
+    def get_object(self, queryset=None):
+        if self.request.user.has_perm("blog.change_post"):
+            return super().get_object(queryset)
+        # Every reader is shown the same published post until content changes: read it once
+        # per content version, not once per request.
+        return remembered(
+            ("post", *self.kwargs.values()),
+            lambda: super(PostDetailView, self).get_object(queryset),
+            versioned=True,
+            weight=lambda post: len(post.body),
+        )
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

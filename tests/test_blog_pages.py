@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from blog.models import Post, Section
@@ -435,3 +436,39 @@ def test_lists_and_posts_remembered_for_the_content_show_the_next_change(client,
 
     for page in pages:
         assert "Rubrics that students write" in client.get(page).content.decode(), page
+
+
+def test_a_remembered_post_shows_its_edits_and_goes_when_unpublished(client, settings):
+    """A published post is read once per content version: an edit or an unpublishing is
+    seen on the next request, and the print page shares the remembered post."""
+    settings.FRAGMENT_CACHE = True
+    with committed():
+        post = PostFactory(title="Exit tickets", body="<p>First draft of the idea.</p>")
+    for _ in range(2):
+        assert "First draft of the idea" in client.get(post.get_absolute_url()).text
+    assert "Exit tickets" in client.get(post.get_absolute_url() + "print/").text
+
+    with committed():
+        post.body = "<p>Revised after a term of use.</p>"
+        post.save()
+    page = client.get(post.get_absolute_url()).text
+    assert "Revised after a term of use" in page and "First draft" not in page
+
+    with committed():
+        post.status = Status.DRAFT
+        post.save()
+    assert client.get(post.get_absolute_url()).status_code == 404
+
+
+def test_staff_see_their_draft_beside_readers_remembered_post(editor_client, settings):
+    settings.FRAGMENT_CACHE = True
+    reader = Client()
+    with committed():
+        post = PostFactory(title="Mastery transcripts")
+    assert reader.get(post.get_absolute_url()).status_code == 200
+    assert "Preview: this post is" not in editor_client.get(post.get_absolute_url()).text
+    with committed():
+        post.status = Status.DRAFT
+        post.save()
+    assert reader.get(post.get_absolute_url()).status_code == 404
+    assert "Preview: this post is" in editor_client.get(post.get_absolute_url()).text

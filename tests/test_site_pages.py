@@ -175,6 +175,30 @@ def test_links_are_read_once_per_content_version(client, settings):
     assert 'href="/about/"' in client.get(post.get_absolute_url()).text
 
 
+def test_the_remembered_header_marks_each_pages_own_place_and_search(client, settings):
+    """The header is rendered once per content version for each section and search: the
+    current section, the current standing page and the searched words stay each page's own."""
+    settings.FRAGMENT_CACHE = True
+    SitePageFactory(title="About", slug="about", show_in="navigation")
+    post = PostFactory()
+    current = ' aria-current="page">'
+
+    def header(path):
+        html = client.get(path).text
+        return html[html.index("<header") : html.index("</header>")]
+
+    for _ in range(2):
+        assert f'href="/blog/"{current}Blog' in header("/blog/")
+        assert f'href="/blog/"{current}Blog' in header(post.get_absolute_url())
+        library = header("/library/")
+        assert f'href="/library/"{current}Library' in library and current + "Blog" not in library
+        assert f'href="/about/"{current}About' in header("/about/")
+        assert current not in header("/")
+        assert 'name="q" value="rubrics"' in header("/search/?q=rubrics")
+        assert 'name="q" value="advisory"' in header("/search/?q=advisory")
+        assert 'name="q" value=""' in header("/search/")
+
+
 def test_renaming_a_page_updates_every_pages_links(
     editor_client, settings, django_capture_on_commit_callbacks
 ):

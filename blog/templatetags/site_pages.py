@@ -22,6 +22,17 @@ def site_page_links():
 
 
 @register.simple_tag(takes_context=True)
+def header_key(context, page_links):
+    """The key of the header's remembered markup: all that differs between pages is the
+    section marked current and the words in the search box."""
+    request = context["request"]
+    match = request.resolver_match
+    navigation = {url for _title, url in page_links["navigation"]}
+    current_page = request.path if request.path in navigation else ""
+    return ("site-header", match.app_name if match else "", current_page, context.get("q") or "")
+
+
+@register.simple_tag(takes_context=True)
 def edit_link(context, item, parts=None, part_of=None):
     """'Edit this page' for staff who may change `item`; readers (and cached pages) get nothing.
 

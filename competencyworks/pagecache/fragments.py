@@ -4,9 +4,10 @@
   for the same reason cached pages are: they are keyed by the content version, which moves
   on with every change and whenever a scheduled item goes live. Each name keeps only its
   newest version.
-- `remembered`: rendered markup (the `{% fragment %}` tag) under a key naming everything it
-  shows, so it never goes stale; the least recently used are dropped past MAX_MARKUP pieces
-  or MAX_MARKUP_CHARS characters in all (a list's markup is ten cards long).
+- `remembered`: rendered markup (the `{% fragment %}` tag), or a record every reader is shown
+  alike (a published post), under a key naming everything it shows, so it never goes stale;
+  the least recently used are dropped past MAX_MARKUP pieces or MAX_MARKUP_CHARS characters
+  in all (a list's markup is ten cards long; a post weighs its body).
 
 Both are bounded: a crawler walking filter combinations only pushes older entries out.
 """
@@ -47,25 +48,26 @@ def count_of(queryset, address):
     return per_version(("count", queryset.db, address), queryset.count)
 
 
-def remembered(key, render, versioned=False):
-    """render(), or the markup it gave earlier for `key` (and the content version)."""
+def remembered(key, render, versioned=False, weight=len):
+    """render(), or what it gave earlier for `key` (and the content version); `weight(value)`
+    counts against MAX_MARKUP_CHARS."""
     if not settings.FRAGMENT_CACHE:
         return render()
     if versioned:
         key = (current_version(), key)
     with _lock:  # the development server renders in threads
-        markup = _markup.get(key)
-        if markup is not None:
+        known = _markup.get(key)
+        if known is not None:
             _markup.move_to_end(key)
-            return markup
+            return known[0]
     markup = render()
     global _markup_chars
     with _lock:
         if key not in _markup:
-            _markup[key] = markup
-            _markup_chars += len(markup)
+            _markup[key] = (markup, weight(markup))
+            _markup_chars += _markup[key][1]
         while len(_markup) > MAX_MARKUP or _markup_chars > MAX_MARKUP_CHARS:
-            _markup_chars -= len(_markup.popitem(last=False)[1])
+            _markup_chars -= _markup.popitem(last=False)[1][1]
     return markup
 
 
