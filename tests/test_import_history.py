@@ -15,7 +15,8 @@ from django.core.management import call_command
 from reversion.models import Version
 from reversion.revisions import _get_options as registration
 
-from blog.models import Post
+from blog.importers import loader
+from blog.models import Byline, Post
 from competencyworks.models import SearchDocument
 from competencyworks.search.index import COLUMNS, document_row
 from competencyworks.search.registry import KINDS
@@ -118,3 +119,13 @@ def test_a_second_run_writes_no_revision_and_changes_no_post(series_export):
     run(SITE_EXPORT, series_export)
     assert {post.pk: as_stored(post) for post in Post.objects.all()} == before
     assert Version.objects.count() == versions
+
+
+@pytest.mark.parametrize(
+    ("model", "values"),
+    [(Post, {"import_key": "wxr:example.org:7"}), (Byline, {"post_id": 1, "author_id": 2})],
+)
+def test_a_new_row_made_the_quick_way_is_the_one_keywords_make(model, values):
+    quick, usual = loader.new_instance(model, **values), model(**values)
+    assert vars(quick.__dict__.pop("_state")) == vars(usual.__dict__.pop("_state"))
+    assert quick.__dict__ == usual.__dict__

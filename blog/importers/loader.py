@@ -7,6 +7,7 @@ run overwrites, which first makes sure that version is in History. Every post wr
 a revision, so History can always bring back what an import wrote.
 """
 
+import functools
 import hashlib
 from array import array
 from collections import Counter
@@ -116,6 +117,29 @@ def preparation(field, connection):
         return value if type(value) in plain else field.get_db_prep_save(value, connection)
 
     return to_db
+
+
+def new_instance(model, **values):
+    """model(**values) through Model.__init__'s quick way, every field's value in order: for a
+    post half the cost of keywords, which look up each missing field's default."""
+    return model(
+        *(
+            values[attname] if attname in values else default() if fresh else default
+            for attname, default, fresh in field_defaults(model)
+        )
+    )
+
+
+@functools.cache
+def field_defaults(model):
+    """(attname, default, whether the default is a function called for each new row) of each
+    concrete field of `model`, in order."""
+    return [
+        (field.attname, field.get_default, True)
+        if field.has_default() and callable(field.default)
+        else (field.attname, field.get_default(), False)
+        for field in model._meta.concrete_fields
+    ]
 
 
 def prefetched(obj, name, items):
@@ -239,7 +263,7 @@ class Loader:
                 if not self.overwrite:
                     continue
             old_url = post.get_absolute_url() if post is not None and post.is_public else None
-            post = post or Post(import_key=record.import_key)
+            post = post or new_instance(Post, import_key=record.import_key)
             self.fill(post, record, digest)
             changed.append((post, record, old_url))
         self.settle_conflicts(edited)
