@@ -33,6 +33,7 @@ from django.utils.html import format_html, format_html_join
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options as registration
 
+from competencyworks.bulk import insert
 from competencyworks.publishing import Status
 
 CONTEXT_LINES = 2
@@ -144,9 +145,8 @@ def record_revisions(objects, comment):
     if not objects:
         return []
     now = timezone.now()
-    made = Revision.objects.bulk_create(
-        [Revision(date_created=now, comment=comment) for _ in objects]
-    )
+    made = [Revision(date_created=now, comment=comment) for _ in objects]
+    insert(made)
     rows = _versions(
         (revision.pk, item)
         for revision, obj in zip(made, objects, strict=True)

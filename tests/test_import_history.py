@@ -15,8 +15,8 @@ from django.core.management import call_command
 from reversion.models import Version
 from reversion.revisions import _get_options as registration
 
-from blog.importers import loader
 from blog.models import Byline, Post
+from competencyworks import bulk
 from competencyworks.models import SearchDocument
 from competencyworks.search.index import COLUMNS, document_row
 from competencyworks.search.registry import KINDS
@@ -126,6 +126,6 @@ def test_a_second_run_writes_no_revision_and_changes_no_post(series_export):
     [(Post, {"import_key": "wxr:example.org:7"}), (Byline, {"post_id": 1, "author_id": 2})],
 )
 def test_a_new_row_made_the_quick_way_is_the_one_keywords_make(model, values):
-    quick, usual = loader.new_instance(model, **values), model(**values)
+    quick, usual = bulk.new_instance(model, **values), model(**values)
     assert vars(quick.__dict__.pop("_state")) == vars(usual.__dict__.pop("_state"))
     assert quick.__dict__ == usual.__dict__
