@@ -10,12 +10,14 @@ class PostFilter(TagFilterSet):
     """Blog list filters. Bad values give an empty list, never an error."""
 
     section = django_filters.ModelChoiceFilter(
-        queryset=Section.objects.all(), to_field_name="slug", empty_label="All sections"
+        queryset=lambda request: Section.objects.all(),
+        to_field_name="slug",
+        empty_label="All sections",
     )
     author = django_filters.ModelChoiceFilter(
         field_name="authors",
         label="Author",
-        queryset=Author.objects.only("name", "slug"),
+        queryset=lambda request: Author.objects.only("name", "slug"),
         to_field_name="slug",
         empty_label="Any author",
     )

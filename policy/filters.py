@@ -11,14 +11,14 @@ class EntryFilter(TagFilterSet):
     """Policy list filters, shared by the page and the CSV/JSON exports."""
 
     state = django_filters.ModelChoiceFilter(
-        queryset=State.objects.all(), to_field_name="code", empty_label="Any state"
+        queryset=lambda request: State.objects.all(), to_field_name="code", empty_label="Any state"
     )
     kind = django_filters.ChoiceFilter(choices=Kind.choices, empty_label="Any kind")
     policy_status = django_filters.ChoiceFilter(
         choices=Status.choices, empty_label="Any status", label="Status"
     )
     topic = django_filters.ModelChoiceFilter(
-        field_name="topics", queryset=Topic.objects.all(), to_field_name="slug",
+        field_name="topics", queryset=lambda request: Topic.objects.all(), to_field_name="slug",
         empty_label="Any topic", label="Topic",
     )  # fmt: skip
     year = django_filters.NumberFilter(

@@ -14,8 +14,8 @@ class ResourceFilter(TagFilterSet):
     q = django_filters.CharFilter(method="filter_text", label="Title or publisher")
     kind = django_filters.ChoiceFilter(choices=Kind.choices, empty_label="Any kind")
     topic = django_filters.ModelChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="slug", method="filter_topic", label="Topic",
-        empty_label="Any topic",
+        queryset=lambda request: Topic.objects.all(), to_field_name="slug",
+        method="filter_topic", label="Topic", empty_label="Any topic",
     )  # fmt: skip
     year = django_filters.NumberFilter(
         min_value=1900, max_value=2100, widget=forms.Select(choices=partial(year_choices, 1990))
