@@ -69,20 +69,39 @@ class PostListView(PostListMixin, FilterView):
     template_name = "blog/post_list.html"
     pinned_count = 3
 
+    def get(self, request, *args, **kwargs):
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        # The filtered list is built only if its count or rows are read: a page whose count
+        # and markup are remembered reads neither. Bad values give an empty list.
+        self.object_list = SimpleLazyObject(
+            lambda: self.filterset.qs if self.valid_filters() else self.filterset.queryset.none()
+        )
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context)
+
+    def get_template_names(self):
+        return [self.template_name]  # the default guesses from the list's model, building it
+
+    def valid_filters(self):
+        return not self.filterset.is_bound or self.filterset.is_valid()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # Pinned posts head the unfiltered front page, as sticky posts do in WordPress.
         # An address without filters builds no form: its markup is remembered (the fragment).
         filtered = self.filterset.is_bound and self.filterset.form.has_changed()
         if context["page_obj"].number == 1 and not filtered:
-            pinned = Post.objects.published().for_cards().pinned()
-            context["pinned_posts"] = pinned[: self.pinned_count]
-        form = self.filterset.form if filtered else None
-        chosen = form.cleaned_data.get("tag", []) if form and form.is_valid() else []
+            context["pinned_posts"] = SimpleLazyObject(
+                lambda: list(Post.objects.published().for_cards().pinned()[: self.pinned_count])
+            )
+
+        def narrowing():
+            valid = filtered and self.valid_filters()
+            chosen = self.filterset.form.cleaned_data.get("tag", []) if valid else []
+            return narrowing_tags(self.request, context["posts"], chosen)
+
         # Read only when the page's markup is built, not when it is remembered.
-        context["narrowing_tags"] = SimpleLazyObject(
-            lambda: narrowing_tags(self.request, context["posts"], chosen)
-        )
+        context["narrowing_tags"] = SimpleLazyObject(narrowing)
         return context
 
 

@@ -1,6 +1,6 @@
 from django.core.paginator import Paginator
 from django.db.models import Subquery
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from competencyworks.pagecache.fragments import count_of
 
@@ -20,14 +20,24 @@ class DeepPaginator(Paginator):
         super().__init__(object_list, per_page, **kwargs)
         self.address = address
 
+    def _check_object_list_is_ordered(self):
+        # The views order their lists; checking would build a lazy list (SimpleLazyObject)
+        # that a page whose markup is remembered never reads.
+        pass
+
     def page(self, number):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        ids = self.object_list.values("pk")[bottom:top]
-        return self._get_page(self.object_list.filter(pk__in=Subquery(ids)), number, self)
+
+        def rows():
+            ids = self.object_list.values("pk")[bottom:top]
+            return self.object_list.filter(pk__in=Subquery(ids))
+
+        # Built when the page's rows are read: not at all where its markup is remembered.
+        return self._get_page(SimpleLazyObject(rows), number, self)
 
     @cached_property
     def count(self):

@@ -126,3 +126,32 @@ def test_main_pages_stay_within_their_query_budgets(client, settings, monkeypatc
         counts.append(queries_for(client, url, posts))
     assert counts[0] == counts[1], f"{page}: {counts[0]} queries with 15 posts, {counts[1]} with 60"
     assert counts[1] <= budget, f"{page}: {counts[1]} queries, budget {budget}"
+
+
+# A page whose content is remembered for the current content version (its count, its
+# markup, the post itself) builds no list and reads nothing but what decides it exists.
+REMEMBERED_PAGE_QUERIES = [
+    ("/blog/", 0),
+    ("/blog/?page=3", 0),
+    ("/blog/?tag=equity", 0),
+    ("/blog/?tag=equity&section=nowhere", 0),
+    ("/blog/tag/equity/", 1),  # the tag
+    ("{detail}", 0),
+]
+
+
+@pytest.mark.parametrize(("page", "queries"), REMEMBERED_PAGE_QUERIES)
+def test_a_remembered_page_reads_only_what_decides_it_exists(
+    client, settings, monkeypatch, page, queries
+):
+    settings.FRAGMENT_CACHE = True
+    monkeypatch.setattr(version, "TRUST_SECONDS", 600)
+    posts = make_posts(45)
+    content_changed()
+    url = page.format(detail=posts[1].get_absolute_url())
+    first = client.get(url)
+    assert first.status_code == 200, url
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(url)
+    assert again.content == first.content
+    assert len(captured) == queries, [query["sql"] for query in captured]

@@ -17,7 +17,7 @@ from collections import OrderedDict
 
 from django.conf import settings
 
-from competencyworks.pagecache.version import current_version
+from competencyworks.pagecache.version import content_database, current_version
 
 MAX_ENTRIES = 2000
 MAX_MARKUP = 5000
@@ -44,8 +44,12 @@ def per_version(name, build):
 
 
 def count_of(queryset, address):
-    """queryset.count(), remembered per content version for the page `address` shows."""
-    return per_version(("count", queryset.db, address), queryset.count)
+    """queryset.count(), remembered per content version for the page `address` shows.
+
+    `queryset` may be lazy (SimpleLazyObject): a remembered count never builds it. The key
+    names the database this request reads (db_routers), as the version does.
+    """
+    return per_version(("count", content_database(), address), lambda: queryset.count())
 
 
 def remembered(key, render, versioned=False, weight=len):

@@ -36,7 +36,7 @@ def current_version(fresh=False):
     """A key part that changes with every content change and whenever a scheduled item goes
     live, so no page rendered before either is served after it. `fresh` reads it now: a
     reader (or a front cache) revalidating a copy learns of a change at once."""
-    database = router.db_for_read(ContentVersion)
+    database = content_database()
     known = _known.get(database, UNREAD)
     now = time.monotonic()
     if fresh or known["version"] is None or now - known["read_at"] >= TRUST_SECONDS:
@@ -48,10 +48,16 @@ def current_version(fresh=False):
     return known["version"]
 
 
+def content_database():
+    """The database this request reads content from (db_routers: a reader's may be the
+    replica), which is also where its content version comes from."""
+    return router.db_for_read(ContentVersion)
+
+
 def read_at():
     """When (time.time()) this process last read the version: a page answered under it
     shows every change made before then."""
-    return _known.get(router.db_for_read(ContentVersion), UNREAD)["read_at_wall"]
+    return _known.get(content_database(), UNREAD)["read_at_wall"]
 
 
 def trusted_version():

@@ -135,14 +135,24 @@ class TagView(TemplateView):
 
     def get_context_data(self, **kwargs):
         tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        documents = SearchDocument.objects.published().filter(tags=tag).defer("body", "vector")
-        listed = documents.annotate(blurb=blurb()).order_by(
-            kind_rank(self.kind_order), "-publish_at", "pk"
-        )
-        # A tag only drafts carry stays unknown to readers, as the drafts do.
+
+        def documents():
+            published = SearchDocument.objects.published().filter(tags=tag)
+            return published.defer("body", "vector")
+
+        def listed():
+            return (
+                documents()
+                .annotate(blurb=blurb())
+                .order_by(kind_rank(self.kind_order), "-publish_at", "pk")
+            )
+
+        # A tag only drafts carry stays unknown to readers, as the drafts do. The list is
+        # built only if its count or rows are read, not where both are remembered.
         paginator = DeepPaginator(
-            listed, RESULTS_PER_PAGE, address=("tag", tag.pk), allow_empty_first_page=False
-        )
+            SimpleLazyObject(listed), RESULTS_PER_PAGE, address=("tag", tag.pk),
+            allow_empty_first_page=False,
+        )  # fmt: skip
         try:
             page_obj = paginator.get_page(self.request.GET.get("page"))
         except EmptyPage:
@@ -150,7 +160,7 @@ class TagView(TemplateView):
         # Read only when the page's markup is built, not when it is remembered.
         groups = SimpleLazyObject(lambda: self.groups(list(page_obj.object_list)))
         has_posts = per_version(  # then the tag's post feeds exist
-            ("tag-has-posts", tag.pk), documents.filter(kind="post").exists
+            ("tag-has-posts", tag.pk), lambda: documents().filter(kind="post").exists()
         )
         return super().get_context_data(
             tag=tag, page_obj=page_obj, groups=groups, has_posts=has_posts, **kwargs
