@@ -532,6 +532,7 @@ def test_series_key(name, key):
 # --- the ways writers phrase series, cross-posts, captions and part links ---------------
 
 from blog.importers.detect import (  # noqa: E402
+    _sentences,
     find_part_links,
     is_title,
     link_parts,
@@ -784,3 +785,19 @@ def test_recognise_reads_an_html_body_and_takes_the_notice_out():
     assert (record.series.title, record.series.part, record.series.total) == (
         "Homework Policy", 2, 3,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "sentences"),
+    [
+        ("One here. Two there.", ["One here.", "Two there."]),
+        ("Wait... What? Yes!! Fine.", ["Wait...", "What?", "Yes!!", "Fine."]),
+        ('He said "go." Then left.', ['He said "go."', "Then left."]),
+        ("Ask Dr. Lee. Then the U.S. Senate.", ["Ask Dr. Lee.", "Then the U.S. Senate."]),
+        ("No capital. after this. Ever", ["No capital. after this.", "Ever"]),
+        ("Trailing marks...", ["Trailing marks..."]),
+        ("…then more… Next one.", ["…then more…", "Next one."]),
+    ],
+)
+def test_paragraphs_split_into_sentences_at_runs_of_end_marks(paragraph, sentences):
+    assert _sentences(paragraph) == sentences
