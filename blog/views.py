@@ -70,9 +70,9 @@ class PostListView(PostListMixin, FilterView):
     pinned_count = 3
 
     def get(self, request, *args, **kwargs):
-        self.filterset = self.get_filterset(self.get_filterset_class())
-        # The filtered list is built only if its count or rows are read: a page whose count
-        # and markup are remembered reads neither. Bad values give an empty list.
+        # The filters, and the list they give, are built only if the page's count or markup
+        # is read rather than remembered for the content version. Bad values give an empty list.
+        self.filterset = SimpleLazyObject(lambda: self.get_filterset(self.get_filterset_class()))
         self.object_list = SimpleLazyObject(
             lambda: self.filterset.qs if self.valid_filters() else self.filterset.queryset.none()
         )
@@ -85,22 +85,26 @@ class PostListView(PostListMixin, FilterView):
     def valid_filters(self):
         return not self.filterset.is_bound or self.filterset.is_valid()
 
+    def filtered(self):
+        return self.filterset.is_bound and self.filterset.form.has_changed()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        # Pinned posts head the unfiltered front page, as sticky posts do in WordPress.
-        # An address without filters builds no form: its markup is remembered (the fragment).
-        filtered = self.filterset.is_bound and self.filterset.form.has_changed()
-        if context["page_obj"].number == 1 and not filtered:
-            context["pinned_posts"] = SimpleLazyObject(
-                lambda: list(Post.objects.published().for_cards().pinned()[: self.pinned_count])
-            )
+        first_page = context["page_obj"].number == 1
+
+        def pinned():
+            # Pinned posts head the unfiltered front page, as sticky posts do in WordPress.
+            if not first_page or self.filtered():
+                return []
+            return list(Post.objects.published().for_cards().pinned()[: self.pinned_count])
 
         def narrowing():
-            valid = filtered and self.valid_filters()
+            valid = self.filtered() and self.valid_filters()
             chosen = self.filterset.form.cleaned_data.get("tag", []) if valid else []
             return narrowing_tags(self.request, context["posts"], chosen)
 
         # Read only when the page's markup is built, not when it is remembered.
+        context["pinned_posts"] = SimpleLazyObject(pinned)
         context["narrowing_tags"] = SimpleLazyObject(narrowing)
         return context
 

@@ -416,7 +416,9 @@ def test_pinned_posts_head_the_unfiltered_front_page_only(client):
     front = client.get("/blog/")
     assert [p.title for p in front.context["pinned_posts"]] == ["Pinned notice"]
     assert front.content.decode().index("Pinned notice") < front.content.decode().index("Latest")
-    assert "pinned_posts" not in client.get("/blog/?section=k-12").context
+    filtered = client.get("/blog/?section=k-12")
+    assert not filtered.context["pinned_posts"] and "pinned-title" not in filtered.text
+    assert not client.get("/blog/?page=2").context["pinned_posts"]
 
 
 def test_lists_and_posts_remembered_for_the_content_show_the_next_change(client, settings):
