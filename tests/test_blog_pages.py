@@ -410,7 +410,7 @@ def test_not_found_page_uses_the_site_design(client):
 
 
 def test_pinned_posts_head_the_unfiltered_front_page_only(client):
-    PostFactory.create_batch(3)
+    PostFactory.create_batch(12)  # two pages
     PostFactory(title="Pinned notice", pinned=True, publish_at=at(2015, 1, 1))
     PostFactory(title="Pinned draft", pinned=True, draft=True)
     front = client.get("/blog/")
