@@ -6,6 +6,7 @@ from django import forms
 from django.utils.html import format_html, format_html_join
 
 from competencyworks.converters import tag_slug
+from competencyworks.widgets import QuickSelect
 
 TAG_MATCH = [("all", "all of these tags"), ("any", "any of these tags")]
 MAX_TAGS = 5
@@ -65,9 +66,13 @@ class TagFilterSet(django_filters.FilterSet):
 
     def get_form_class(self):
         # A filter set's fields are its class's: build its form class once, not per request
-        # (each form still gets its own copies of the fields).
+        # (each form still gets its own copies of the fields), with selects written quickly.
         if "_form_class" not in type(self).__dict__:
-            type(self)._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            for field in form_class.base_fields.values():
+                if type(field.widget) is forms.Select:
+                    field.widget = QuickSelect.like(field.widget)
+            type(self)._form_class = form_class
         return type(self)._form_class
 
     def filter_tags(self, queryset, name, slugs):
