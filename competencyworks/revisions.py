@@ -33,7 +33,7 @@ from django.utils.html import format_html, format_html_join
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options as registration
 
-from competencyworks.bulk import insert
+from competencyworks.bulk import insert, insert_rows
 from competencyworks.publishing import Status
 
 CONTEXT_LINES = 2
@@ -152,14 +152,12 @@ def record_revisions(objects, comment):
         for revision, obj in zip(made, objects, strict=True)
         for item in _followed(obj)
     )
-    # Plain SQL: thousands of rows need no model instance each, nor the ORM's per-field work.
-    columns = ("revision_id", "content_type_id", "object_id", "db", "format", "serialized_data")
-    with connections[router.db_for_write(Version)].cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {Version._meta.db_table} ({', '.join(columns)}, object_repr) "
-            f"VALUES ({', '.join(['%s'] * (len(columns) + 1))})",
-            rows,
-        )
+    # Plain rows: thousands need no model instance each, nor the ORM's per-field work.
+    columns = (
+        "revision_id", "content_type_id", "object_id", "db", "format", "serialized_data",
+        "object_repr",
+    )  # fmt: skip
+    insert_rows(Version._meta.db_table, columns, rows, using=router.db_for_write(Version))
     return made
 
 

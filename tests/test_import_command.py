@@ -301,7 +301,7 @@ def test_with_debug_on_a_run_keeps_no_query_text_unless_queries_are_counted(sett
     assert Post.objects.count() > 1
     with committed(), CaptureQueriesContext(connection) as counted:
         run(FIXTURES / "wxr" / "site-export.xml")
-    assert any("INSERT INTO blog_post" in query["sql"] for query in counted)
+    assert any("blog_post" in query["sql"] for query in counted)
     reset_queries()
     Post.objects.count()
     assert len(connection.queries) == 1  # after the run, queries are logged as before

@@ -25,7 +25,7 @@ from blog.importers import detect
 from blog.importers.media import MediaImporter
 from blog.models import Author, Byline, Post, Section, Series, SitePage
 from competencyworks import revisions
-from competencyworks.bulk import insert, new_instance
+from competencyworks.bulk import insert, insert_rows, new_instance
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status, changes, unique_slug
@@ -464,11 +464,7 @@ class Loader:
                     f"WHERE content_type_id = %s AND object_id IN ({marks})",
                     [self.post_type.pk, *updated_ids],
                 )
-            cursor.executemany(
-                f"INSERT INTO {TaggedItem._meta.db_table} (object_id, content_type_id, tag_id) "
-                "VALUES (%s, %s, %s)",
-                tagged,
-            )
+        insert_rows(TaggedItem._meta.db_table, ("object_id", "content_type_id", "tag_id"), tagged)
         insert(bylines)
 
     def author(self, name):

@@ -4,11 +4,11 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.contrib.postgres.search import SearchVector
-from django.db import connection
-from django.db.models import DateTimeField
+from django.db import connection, transaction
 from django.db.models.sql import Query
 from taggit.models import Tag
 
+from competencyworks.bulk import insert_rows
 from competencyworks.models import SearchDocument
 from competencyworks.search.registry import KINDS, document_for
 
@@ -19,6 +19,7 @@ COLUMNS = (
     "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
     "dated",
 )  # fmt: skip
+UPDATES = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
 
 
 def index_changes(changes):
@@ -84,21 +85,10 @@ def write_documents(kind, entries):
     if not entries:
         return
     rows = [document_row(kind, item, tags, url) for item, tags, url in entries]
-    # Many rows per statement: on SQLite each statement flushes the FTS5 index its trigger
-    # fills, so a statement per row made indexing an import grow with the square of its size.
-    # executemany() of equal chunks: with DEBUG on, Django logs it as one line, not each body.
-    size = max(connection.ops.bulk_batch_size(COLUMNS, rows), 1)
-    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
-    with connection.cursor() as cursor:
-        for length, same_size in groupby(chunks, key=len):
-            sql, leading_params = upsert_documents(length)
-            cursor.executemany(
-                sql,
-                [
-                    [*leading_params, *(value for values in chunk for value in values)]
-                    for chunk in same_size
-                ],
-            )
+    if connection.vendor == "postgresql":
+        copy_documents(rows)
+    else:
+        insert_documents(rows)
     ids = dict(
         SearchDocument.objects.filter(
             kind=kind, object_id__in=[item.pk for item, _, _ in entries]
@@ -106,52 +96,54 @@ def write_documents(kind, entries):
     )
     through = SearchDocument.tags.through
     through.objects.filter(searchdocument_id__in=ids.values()).delete()
-    with connection.cursor() as cursor:  # plain SQL: no model instance per link row
-        cursor.executemany(
-            f"INSERT INTO {through._meta.db_table} (searchdocument_id, tag_id) VALUES (%s, %s)",
-            [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
-        )
-
-
-def upsert_documents(rows):
-    """(SQL, parameters before the rows' values) of one statement writing `rows` documents,
-    or rewriting them where they exist.
-
-    On PostgreSQL the statement computes each row's vector from the values it writes: a
-    separate UPDATE of the vectors afterwards wrote every row (body and index entries) twice.
-    """
-    table = SearchDocument._meta.db_table
-    row = f"({', '.join(['%s'] * len(COLUMNS))})"
-    values = f"VALUES {', '.join([row] * rows)}"
-    updates = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
-    if connection.vendor == "postgresql":
-        vector, vector_params = vector_sql()
-        # The rows are named as the table, so the vector's column references read them.
-        values = (
-            f"SELECT {', '.join(selected_columns())}, {vector} "
-            f"FROM ({values}) AS {table} ({', '.join(COLUMNS)})"
-        )
-        return (
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}, vector) {values} "
-            f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}, vector = excluded.vector",
-            vector_params,
-        )
-    return (
-        f"INSERT INTO {table} ({', '.join(COLUMNS)}) {values} "
-        f"ON CONFLICT (kind, object_id) DO UPDATE SET {updates}",
-        (),
+    insert_rows(  # plain rows: no model instance per link
+        through._meta.db_table,
+        ("searchdocument_id", "tag_id"),
+        [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
     )
 
 
-def selected_columns():
-    """COLUMNS as the SELECT of PostgreSQL's upsert gives them: a column of VALUES that holds
-    only NULLs is text, which a timestamp column does not take without a cast."""
-    return [
-        f"{column}::{field.db_type(connection)}"
-        if isinstance(field := SearchDocument._meta.get_field(column), DateTimeField)
-        else column
-        for column in COLUMNS
-    ]
+def insert_documents(rows):
+    """SQLite: upsert rows of COLUMNS, many per statement. Each statement flushes the FTS5
+    index its trigger fills, so a statement per row made indexing an import grow with the
+    square of its size."""
+    table = SearchDocument._meta.db_table
+    row = f"({', '.join(['%s'] * len(COLUMNS))})"
+    size = max(connection.ops.bulk_batch_size(COLUMNS, rows), 1)
+    chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
+    with connection.cursor() as cursor:
+        # executemany() of equal chunks: with DEBUG on, Django logs it as one line.
+        for length, same_size in groupby(chunks, key=len):
+            cursor.executemany(
+                f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([row] * length)} "
+                f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}",
+                [[value for values in chunk for value in values] for chunk in same_size],
+            )
+
+
+def copy_documents(rows):
+    """PostgreSQL: COPY rows of COLUMNS into a scratch table, then upsert them from there in
+    one statement that computes each row's vector from the values it writes. (A statement of
+    thousands of values is parsed and quoted value by value in psycopg; COPY streams them.)"""
+    table = SearchDocument._meta.db_table
+    vector, vector_params = vector_sql()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Emptied at each commit, so it holds only this statement's rows.
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS search_rows ON COMMIT DELETE ROWS AS "
+            f"SELECT {', '.join(COLUMNS)} FROM {table} WITH NO DATA"
+        )
+        cursor.execute("TRUNCATE search_rows")  # an enclosing transaction's earlier rows
+        with cursor.cursor.copy(f"COPY search_rows ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        # The rows are named as the table, so the vector's column references read them.
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}, vector) "
+            f"SELECT {', '.join(COLUMNS)}, {vector} FROM search_rows AS {table} "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}, vector = excluded.vector",
+            vector_params,
+        )
 
 
 def vector_sql():
