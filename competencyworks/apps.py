@@ -15,6 +15,7 @@ class CompetencyWorksConfig(AppConfig):
         from taggit.models import Tag
 
         from competencyworks.converters import UnicodeSlugConverter, routable_tag_slug
+        from competencyworks.images import watch_rendition_sources_only
         from competencyworks.models import MovedPage
         from competencyworks.publishing import changes
         from competencyworks.search.index import index_changes, index_undated
@@ -37,6 +38,7 @@ class CompetencyWorksConfig(AppConfig):
             routable_tag_slug, sender=apps.get_model("taggit.Tag"), dispatch_uid="tag_slug"
         )
         post_migrate.connect(refresh_sqlite_statistics, sender=self)
+        watch_rendition_sources_only()
 
 
 def refresh_sqlite_statistics(using, **kwargs):

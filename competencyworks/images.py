@@ -18,11 +18,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import models
 from django.db.models.fields.files import ImageFieldFile
+from django.db.models.signals import post_init, post_save
 from django.template.defaultfilters import filesizeformat
 from imagekit.cachefiles.strategies import Optimistic
 from imagekit.models.fields.utils import ImageSpecFileDescriptor
 from imagekit.processors import ResizeToFill, ResizeToFit
 from imagekit.specs import ImageSpec
+from imagekit.specs.sourcegroups import signal_router
+from imagekit.utils import get_nonabstract_descendants
 from PIL import Image, ImageOps, ImageSequence
 
 logger = logging.getLogger(__name__)
@@ -245,6 +248,25 @@ class DecodeSmaller:
             width, height = ceil(image.width * scale), ceil(image.height * scale)
         image.draft(None, (width, height))
         return image
+
+
+def watch_rendition_sources_only():
+    """imagekit listens to every model's post_init and post_save and then looks whether the
+    model has renditions: a few microseconds for each of the thousands of rows an import or
+    a list makes. Listen to the models with renditions (and their subclasses) only."""
+    uid = "ik_spec_field_receivers"
+    sources = {
+        model
+        for group in signal_router._source_groups
+        for model in get_nonabstract_descendants(group.model_class)
+    }
+    for signal, receiver in [
+        (post_init, signal_router.post_init_receiver),
+        (post_save, signal_router.post_save_receiver),
+    ]:
+        signal.disconnect(dispatch_uid=uid)
+        for model in sources:
+            signal.connect(receiver, sender=model, dispatch_uid=f"{uid}:{model._meta.label}")
 
 
 class RenditionsOnSave(Optimistic):

@@ -9,10 +9,11 @@ import struct
 import zlib
 
 import pytest
+from django.db.models.signals import post_init
 from imagekit.processors import ResizeToFit
 from PIL import Image, ImageSequence
 
-from blog.models import Author, Post
+from blog.models import Author, Byline, Post
 from tests.conftest import image_bytes
 from tests.factories import SectionFactory
 from tests.test_blog_admin import POST_ADD_URL, form_errors, post_form_data, upload
@@ -295,3 +296,10 @@ def test_failed_renditions_leave_no_files(admin_client, media_root, monkeypatch)
 
     assert not Post.objects.exists()
     assert stored_files(media_root) == []
+
+
+def test_only_models_with_renditions_are_watched_for_image_changes():
+    """imagekit's own receivers run for every row of every model; here only for those with
+    renditions (other tests here show posts' and the library's renditions still follow)."""
+    assert post_init.has_listeners(Post)
+    assert not post_init.has_listeners(Byline)
