@@ -59,8 +59,11 @@ def batched(items, size):
 
 
 def prefetched(obj, name, items):
-    """Give `obj` its related `name` rows as prefetch_related() does: reading them is free."""
-    rows = getattr(obj, name).all()
+    """Give `obj` its related `name` rows as prefetch_related() does: reading them is free.
+
+    The queryset is the related model's own, unfiltered: the related manager's, filtered to
+    `obj`, cost about 0.1 ms per post to build."""
+    rows = obj._meta.get_field(name).related_model._default_manager.get_queryset()
     rows._result_cache, rows._prefetch_done = items, True
     if not hasattr(obj, "_prefetched_objects_cache"):
         obj._prefetched_objects_cache = {}
