@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from django.db.models import Count, Subquery
+from django.db import connections, router
+from django.db.models import Subquery
 from django.template import Library
 from django.utils import timezone
 
@@ -31,23 +32,37 @@ def published_years():
         return []
     last, first = (timezone.localtime(bounds[0][end]).year for end in ("publish_at", "first"))
     years = range(last, first - 1, -1)
+    counts = zip(years, year_counts(years), strict=True)
+    return [{"year": year, "count": n} for year, n in counts if n]
 
+
+def year_counts(years):
+    """Published posts in each of `years`, in one query of a count per year. Each count has
+    one upper bound only, so the database walks just the year's part of the index on (status,
+    publish time): the year's end, or now for the year still running. Written as SQL: the
+    ORM took longer to build 35 such counts than the database to run them."""
     now = timezone.now()
-
-    def count(year):
-        # One upper bound only, so the database walks just the year's part of the index:
-        # the year's end, or now for the year still running.
+    connection = connections[router.db_for_read(Post)]  # the replica, where readers read
+    table = connection.ops.quote_name(Post._meta.db_table)
+    publish_at = Post._meta.get_field("publish_at")
+    status = connection.ops.quote_name(Post._meta.get_field("status").column)
+    at = connection.ops.quote_name(publish_at.column)
+    within = f"{status} = %s AND {at} >= %s"
+    counts, params = [], []
+    for year in years:
         end = new_year(year + 1)
-        within = Post.objects.filter(status=Status.PUBLISHED, publish_at__gte=new_year(year))
-        within = (
-            within.filter(publish_at__lte=now) if end > now else within.filter(publish_at__lt=end)
-        )
-        return Subquery(within.order_by().values("status").annotate(n=Count("pk")).values("n"))
-
-    # Any one published row carries the counts: unordered, so no row but the first is read.
-    any_post = published.order_by().values("pk")
-    counts = any_post.annotate(**{f"y{year}": count(year) for year in years})[0]
-    return [{"year": year, "count": counts[f"y{year}"]} for year in years if counts[f"y{year}"]]
+        before = "<=" if end > now else "<"
+        counts.append(f"(SELECT COUNT(*) FROM {table} WHERE {within} AND {at} {before} %s)")
+        params += [
+            Status.PUBLISHED,
+            *(
+                publish_at.get_db_prep_value(bound, connection)
+                for bound in (new_year(year), min(end, now))
+            ),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(counts)}", params)
+        return cursor.fetchone()
 
 
 def new_year(year):
