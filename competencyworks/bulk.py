@@ -43,19 +43,19 @@ def copy_new(model, objects, fields, prepare, connection):
 
     An INSERT of thousands of rows is a statement psycopg parses and quotes value by value
     on the client (over half of an import's writing there); COPY streams them as they are."""
-    table, pk = model._meta.db_table, model._meta.pk.column
+    table, key = model._meta.db_table, model._meta.pk.column
+    columns = ", ".join(connection.ops.quote_name(c) for c in [key, *(f.column for f in fields)])
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk, len(objects)],
+            [table, key, len(objects)],
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
-        columns = ", ".join(connection.ops.quote_name(c) for c in [pk, *(f.column for f in fields)])
+        ids = [new_id for (new_id,) in cursor.fetchall()]
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-            for obj, pk in zip(objects, ids, strict=True):
-                copy.write_row([pk, *(to_db(obj) for to_db in prepare)])
-    for obj, pk in zip(objects, ids, strict=True):
-        obj.pk = pk
+            for obj, new_id in zip(objects, ids, strict=True):
+                copy.write_row([new_id, *(to_db(obj) for to_db in prepare)])
+    for obj, new_id in zip(objects, ids, strict=True):
+        obj.pk = new_id
         obj._state.adding, obj._state.db = False, connection.alias
 
 
