@@ -456,9 +456,9 @@ class Loader:
             tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in by_id)
         # Plain SQL: thousands of link rows need no model instances, and a queryset delete
         # would send a post_delete signal per row.
-        with connection.cursor() as cursor:
-            if updated_ids:
-                marks = ", ".join(["%s"] * len(updated_ids))
+        if updated_ids:
+            marks = ", ".join(["%s"] * len(updated_ids))
+            with connection.cursor() as cursor:
                 cursor.execute(
                     f"DELETE FROM {Byline._meta.db_table} WHERE post_id IN ({marks})", updated_ids
                 )
