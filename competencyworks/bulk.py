@@ -9,7 +9,7 @@ from django.db import connections, models, router
 def insert(objects):
     """bulk_create() for new rows of one model, without the ORM compiling SQL for each value:
     the same values (each field's pre_save and database preparation), the same primary keys
-    set on the objects, in few statements."""
+    set on the objects, in few statements (by COPY on PostgreSQL)."""
     if not objects:
         return
     model = type(objects[0])
