@@ -208,3 +208,19 @@ def test_make_serve_is_a_plain_http_trial_only_without_a_key(secret_key, trial):
 
     assert ("HTTPS=0" in commands) is trial
     assert ("SECRET_KEY=local-serve-only" in commands) is trial
+
+
+def test_gunicorn_parses_requests_with_its_c_parser(monkeypatch):
+    """gunicorn falls back to its Python parser without a word when gunicorn_h1c is missing
+    or a setting it cannot honour is on; the C parser saves about a fifth of a cached hit."""
+    from gunicorn.config import Config
+    from gunicorn.http.message import _check_fast_parser
+
+    monkeypatch.setenv("SECRET_KEY", STRONG_KEY)
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+
+    assert config.http_parser == "auto"
+    assert _check_fast_parser(config)
