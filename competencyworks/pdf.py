@@ -12,7 +12,6 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import RenderLimitError, ResourceAccessPolicy
 
 from competencyworks.pagecache import store
@@ -51,6 +50,8 @@ def render_pdf(html):
     if len(html.encode()) > LIMITS["max_document_bytes"]:
         raise RenderLimitError("the document is larger than a PDF may be made from")
     policy = ResourceAccessPolicy.server(Path(settings.MEDIA_ROOT), allow_remote=False, **LIMITS)
+    from xhtml2pdf import pisa  # a third of a second to import: only where a PDF is made
+
     out = io.BytesIO()
     result = pisa.pisaDocument(
         html, dest=out, link_callback=link_callback, resource_policy=policy, encoding="utf-8"

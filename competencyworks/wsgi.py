@@ -1,5 +1,7 @@
 import os
+from importlib import import_module
 
+from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "competencyworks.settings")
@@ -9,3 +11,8 @@ from competencyworks.pagecache.front import PageCacheFront  # noqa: E402  (needs
 
 # Cached pages for anonymous readers are answered before Django's request handling.
 application = PageCacheFront(django_application)
+
+# Loaded now rather than on each worker's first request (about 0.4 s): once in gunicorn's
+# master process, which its workers share (preload_app), or at each worker's start.
+import_module(settings.ROOT_URLCONF)
+import_module("xhtml2pdf.pisa")
