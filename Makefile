@@ -6,20 +6,27 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 # Exact versions with hashes of everything the site and its tests use, on Python 3.11 and newer.
 LOCK := requirements.lock
+# gunicorn's C request parser, built from source (no wheels): installed where the machine
+# has a C compiler; elsewhere gunicorn uses its own Python parser, a little slower.
+FAST_LOCK := requirements-fast.lock
 
 .PHONY: run serve test lint format check lock clean
 
-$(INSTALLED): $(LOCK) pyproject.toml
+$(INSTALLED): $(LOCK) $(FAST_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
 	$(BIN)/python -m pip install --quiet --no-deps -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(FAST_LOCK) 2>/dev/null \
+		|| echo "gunicorn-h1c not built (no C compiler?): gunicorn will parse requests in Python."
 	touch $(INSTALLED)
 
 # After changing the dependencies in pyproject.toml: newest versions that fit, for every Python.
 lock: $(INSTALLED)
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
 		--custom-compile-command "make lock" --quiet -o $(LOCK)
+	echo "gunicorn-h1c>=0.6.9" | $(BIN)/uv pip compile - --universal --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o $(FAST_LOCK)
 
 # DEBUG_PAGES=1 shows Django's technical 404 and 500 pages instead of the site's.
 run: $(INSTALLED)
