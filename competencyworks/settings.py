@@ -28,6 +28,7 @@ DEFAULT_FROM_EMAIL  the sender of e-mail alerts (default: alerts@ and the first 
 """
 
 import importlib.util
+import logging
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -383,11 +384,18 @@ if DEBUG_TOOLBAR:
     INTERNAL_IPS = ["127.0.0.1", "::1"]
     CONTENT_SECURITY_POLICY["EXCLUDE_URL_PREFIXES"].append("/__debug__/")
 
+# No format here or in gunicorn's shows a record's thread or multiprocessing name: not
+# looking them up is a saving Python's logging documentation lists under "Optimization"
+# (each request logs a line). gunicorn's own lines show the process id: that stays.
+logging.logThreads = logging.logMultiprocessing = False
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "text": {
+            "()": "competencyworks.logging.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
         "json": {"()": "competencyworks.logging.JsonFormatter"},
     },
     "handlers": {

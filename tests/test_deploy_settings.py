@@ -225,3 +225,21 @@ def test_gunicorn_parses_requests_with_its_c_parser(monkeypatch):
 
     assert config.http_parser == "auto"
     assert _check_fast_parser(config)
+
+
+GUNICORN_LINE = """
+from gunicorn.config import Config
+from gunicorn.glogging import Logger
+Logger(Config()).info("Booting worker with pid: %s", 41)
+"""
+
+
+def test_gunicorn_writes_its_own_lines_once_the_site_has_set_up_logging(tmp_path):
+    """The site turns off some of what each log record looks up; gunicorn's lines show the
+    process id, so that must stay."""
+    process = django_process(tmp_path, GUNICORN_LINE)
+    _, errors = process.communicate(timeout=60)
+
+    assert process.returncode == 0, errors
+    assert f"[{process.pid}] [INFO] Booting worker with pid: 41" in errors
+    assert "Logging error" not in errors

@@ -2,6 +2,8 @@
 
 import gzip
 import json
+import logging
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -9,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.db.migrations.loader import MigrationLoader
 
+from competencyworks.logging import TextFormatter
 from competencyworks.pagecache import store
 from tests.factories import PostFactory, UserFactory
 from tests.processes import run_django, shared_database_url
@@ -102,8 +105,25 @@ def test_log_lines_are_json_objects_when_asked_and_plain_text_otherwise(tmp_path
     }
     assert entry["message"].startswith("GET /healthz 200 ")
     line = as_text.stderr.splitlines()[-1]
-    assert " INFO competencyworks.requests GET /healthz 200 " in line
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO competencyworks.requests ", line)
+    assert " GET /healthz 200 " in line
     assert not line.startswith("{")
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        [1_800_000_000.0, 1_800_000_000.25, 1_800_000_000.999],  # one second: text made once
+        [1_800_000_000.5, 1_800_000_001.001, 1_800_000_000.7, 1_800_003_600.0],  # seconds apart
+    ],
+)
+def test_text_log_lines_show_the_same_time_as_pythons_own_format(times):
+    text_format = "%(asctime)s %(levelname)s %(name)s %(message)s"
+    ours, pythons = TextFormatter(text_format), logging.Formatter(text_format)
+    for created in times:
+        record = logging.makeLogRecord({"msg": "GET /blog/", "levelname": "INFO"})
+        record.created, record.msecs = created, (created - int(created)) * 1000
+        assert ours.format(record) == pythons.format(record)
 
 
 class EnvelopeServer(ThreadingHTTPServer):

@@ -115,6 +115,8 @@ def test_etag_and_last_modified_allow_a_304(client):
     PostFactory()
     first = client.get("/blog/")
     assert first.has_header("ETag") and first.has_header("Last-Modified")
+    # Browsers ask again each time; max-age says so to every HTTP/1.1 cache, without Expires.
+    assert first["Cache-Control"] == "max-age=0" and not first.has_header("Expires")
     again = client.get("/blog/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
 

@@ -25,7 +25,7 @@ accept gzip (nearly all), and the key records which of the two encodings it hold
 
 from django.conf import settings
 from django.http import HttpResponse
-from django.utils.cache import patch_response_headers
+from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 
 from competencyworks.pagecache import store, version
@@ -130,7 +130,9 @@ class CacheablePageMiddleware:
         response = self.get_response(request)
         if getattr(request, "page_cache_key", None) and cacheable_response(response):
             response["Last-Modified"] = http_date()
-            patch_response_headers(response, cache_timeout=0)  # browsers revalidate each time
+            # Browsers revalidate each time. No Expires beside it: max-age overrides it in
+            # every HTTP/1.1 cache (RFC 9111), and each header costs each hit.
+            patch_cache_control(response, max_age=0)
             request.page_cache_storable = True
         return response
 
