@@ -73,16 +73,19 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.second, self.second_text = None, ""
+        self.second_text = (None, "")  # (second, its text), replaced whole: threads may share it
 
     def formatTime(self, record, datefmt=None):
         if datefmt:
             return super().formatTime(record, datefmt)
         second = int(record.created)
-        if second != self.second:
-            self.second_text = time.strftime(self.default_time_format, self.converter(second))
-            self.second = second
-        return self.default_msec_format % (self.second_text, record.msecs)
+        cached = self.second_text
+        if cached[0] != second:
+            cached = second, time.strftime(self.default_time_format, self.converter(second))
+            self.second_text = cached
+        if self.default_msec_format:
+            return self.default_msec_format % (cached[1], record.msecs)
+        return cached[1]
 
 
 class JsonFormatter(logging.Formatter):
