@@ -6,17 +6,18 @@ import functools
 from django.db import connections, models, router
 
 
-def insert(objects):
+def insert(objects, as_given=()):
     """bulk_create() for new rows of one model, without the ORM compiling SQL for each value:
     the same values (each field's pre_save and database preparation), the same primary keys
-    set on the objects, in few statements (by COPY on PostgreSQL)."""
+    set on the objects, in few statements (by COPY on PostgreSQL). Fields named in
+    `as_given` store the values the objects hold, without their pre_save (auto_now)."""
     if not objects:
         return
     model = type(objects[0])
     using = router.db_for_write(model)
     connection = connections[using]
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
-    prepare = [preparation(field, connection) for field in fields]
+    prepare = [preparation(field, connection, field.name in as_given) for field in fields]
     if connection.vendor == "postgresql":
         copy_new(model, objects, fields, prepare, connection)
         return
@@ -87,11 +88,12 @@ PLAIN_VALUES = [
 FOREIGN_KEY_PREP = models.ForeignKey.get_db_prep_save
 
 
-def preparation(field, connection):
-    """obj -> the value `field` of a new row stores, as bulk_create() prepares it; values
-    that preparation leaves as they are skip it (a few calls fewer for each of thousands)."""
+def preparation(field, connection, as_given=False):
+    """obj -> the value `field` of a new row stores, as bulk_create() prepares it (without
+    pre_save if `as_given`); values that preparation leaves as they are skip it (a few calls
+    fewer for each of thousands)."""
     attname = field.attname
-    if type(field).pre_save is not models.Field.pre_save:  # auto_now, files
+    if type(field).pre_save is not models.Field.pre_save and not as_given:  # auto_now, files
         return lambda obj: field.get_db_prep_save(field.pre_save(obj, True), connection)
     plain = ()
     if type(field).get_db_prep_save in (models.Field.get_db_prep_save, FOREIGN_KEY_PREP):

@@ -193,12 +193,16 @@ def test_a_post_published_from_the_list_counts_as_edited(admin_client, tmp_path,
 def test_an_unedited_post_is_updated_and_gets_a_revision(v2):
     run(WXR)
     other = Post.objects.get(title="Credit Rules Across Five States")
+    first = basics()
+    assert first.updated_at == first.imported_at  # the import's baseline, not an edit
 
     output = run(v2)
 
     assert "updated: 1, unchanged: 2, skipped: 0, conflicts: 0" in output
     post = basics()
     assert NEW_BODY in post.body
+    assert post.updated_at == post.imported_at > first.imported_at
+    assert not post.changed_since_import
     assert [v.revision.comment for v in versions(post)] == [
         "Imported from export-v2.xml",
         "Imported from site-export.xml",

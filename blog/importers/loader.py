@@ -42,6 +42,7 @@ POST_FIELDS = [
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",
     "excerpt_only", "image", "image_width", "image_height", "image_alt", "image_caption",
     "image_credit", "image_source_url", "featured_image", "import_digest", "updated_at",
+    "imported_at",
 ]  # fmt: skip
 # The fields a conflict compares to say what the source changed since it was last imported.
 COMPARED_FIELDS = [
@@ -188,21 +189,17 @@ class Loader:
         self.settle_conflicts(edited)
         self.assign_slugs([(post, record) for post, record, _ in changed])
         from_source = [post for post, _, _ in changed]
+        # What the import writes is the baseline a later save on this site moves on from, so
+        # both times are the same, written as given (not auto_now's own later moment). An
+        # image stored later for an unchanged post leaves that baseline as it was.
         now = timezone.now()
         for post in from_source:
-            post.updated_at = now  # bulk_update leaves auto_now fields as they are
+            post.updated_at = post.imported_at = now
         changed += self.add_images(changed, unchanged)
         new_posts = [post for post, _, _ in changed if post.pk is None]
         updated_posts = [post for post, _, _ in changed if post.pk is not None]
-        insert(new_posts)
+        insert(new_posts, as_given=["updated_at"])
         Post.objects.bulk_update(updated_posts, POST_FIELDS)
-        # What the import wrote is the baseline a later save on this site moves on from; an
-        # image stored later for an unchanged post leaves that baseline as it was.
-        Post.objects.filter(pk__in=[post.pk for post in from_source]).update(
-            imported_at=F("updated_at")
-        )
-        for post in from_source:
-            post.imported_at = post.updated_at  # as the update above wrote it
         self.write_relations(
             [(post, record) for post, record, _ in changed], [post.pk for post in updated_posts]
         )
