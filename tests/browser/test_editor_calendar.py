@@ -4,6 +4,7 @@ With the mouse the item is dragged onto the day; by keyboard its Move form in th
 is used. Both end in the same admin save, told back in a message.
 """
 
+import calendar
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -62,7 +63,11 @@ def test_editor_reschedules_an_item_from_the_calendar(visitor, screenshots):
 
     title = MOVED[visitor.keyboard]
     here = today()
-    target = here - timedelta(days=1) if here.day > 1 else here + timedelta(days=1)
+    # A neighbouring day in the same week row (weeks start on Sunday), in this month if it can be.
+    first_of_row = here.weekday() == calendar.SUNDAY
+    target = (
+        here - timedelta(days=1) if here.day > 1 and not first_of_row else here + timedelta(days=1)
+    )
     if visitor.keyboard:
         visitor.follow(page.get_by_role("link", name="List", exact=True))
         expect(page).to_have_url(re.compile(r"\?view=list$"))
@@ -76,7 +81,12 @@ def test_editor_reschedules_an_item_from_the_calendar(visitor, screenshots):
         item = page.locator(".cal-grid .cal-item", has_text=title)
         if not item.is_visible():  # a busy day shows its first items, then "N more"
             page.locator(f'td[data-date="{here.isoformat()}"] .cal-more > summary').click()
-        item.drag_to(page.locator(f'td[data-date="{target.isoformat()}"]'))
+        # Dropped level with the item: a busy day's row is taller than the window, and a
+        # drop at the cell's middle would scroll the page under the pressed button.
+        day_cell = page.locator(f'td[data-date="{target.isoformat()}"]')
+        item_box, cell_box = item.bounding_box(), day_cell.bounding_box()
+        level = item_box["y"] - cell_box["y"] + item_box["height"] / 2
+        item.drag_to(day_cell, target_position={"x": cell_box["width"] / 2, "y": level})
 
     told = f"Moved “{title}” to {day_label(target)} at "
     expect(page.locator(".messagelist")).to_contain_text(told)
