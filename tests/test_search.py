@@ -1086,11 +1086,22 @@ def test_import_indexes_posts_in_a_few_queries_whatever_their_number(tmp_path):
 
 
 @pytest.mark.django_db
-def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path):
+@pytest.mark.parametrize("shared", [False, True], ids=["one session", "two sessions"])
+def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, monkeypatch, shared):
     """PostgreSQL's upsert computes each vector from the row it writes, as an UPDATE with
-    weighted_vector() would: for new and rewritten documents, and for undated drafts."""
+    weighted_vector() would: for new and rewritten documents, and for undated drafts; also
+    when a second session computes half of each batch's vectors."""
     if connection.vendor != "postgresql":
         pytest.skip("stored vectors are PostgreSQL's")
+    monkeypatch.setattr(index, "SHARED_FROM", 2 if shared else 10**9)
+    computed_elsewhere = []
+    in_own_session = index.vectors_in_own_session
+
+    def spy(rows, vector):
+        computed_elsewhere.extend(rows)
+        return in_own_session(rows, vector)
+
+    monkeypatch.setattr(index, "vectors_in_own_session", spy)
     export = tmp_path / "posts.xml"
     import_archive(export_of(export, 30))
     undated_drafts = (
@@ -1111,6 +1122,7 @@ def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path):
     assert SearchDocument.objects.filter(publish_at=None).count() == 30
     assert search.search("grading").total == 30  # the published ones, rewritten
     assert search.search("mastery").total == 0
+    assert len(computed_elsewhere) == (45 if shared else 0)  # half of each batch: 30 rows, then 60
 
 
 @pytest.mark.django_db

@@ -1,10 +1,11 @@
 """Writing search documents: set-based, a few queries per batch of items, however many."""
 
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
 from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.sql import Query
 from taggit.models import Tag
 
@@ -15,6 +16,7 @@ from competencyworks.search.registry import KINDS, document_for
 MAX_BODY = 100_000  # characters indexed per item: a tsvector cannot exceed 1 MB
 CONFIG = "english"
 BATCH_SIZE = 500
+SHARED_FROM = 200  # rows: at 100 or fewer, starting a second session costs what it saves
 COLUMNS = (
     "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
     "dated",
@@ -122,28 +124,67 @@ def insert_documents(rows):
 
 
 def copy_documents(rows):
-    """PostgreSQL: COPY rows of COLUMNS into a scratch table, then upsert them from there in
-    one statement that computes each row's vector from the values it writes. (A statement of
-    thousands of values is parsed and quoted value by value in psycopg; COPY streams them.)"""
+    """PostgreSQL: upsert rows of COLUMNS with their weighted vectors. Computing the vectors
+    is most of an import's indexing time, so a large batch shares it with a second database
+    session: it computes the second half's while this one writes the first half."""
+    vector = vector_sql()
+    if len(rows) < SHARED_FROM:
+        upsert_copied(rows, [None] * len(rows), vector)
+        return
+    half = len(rows) // 2
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        theirs = helper.submit(vectors_in_own_session, rows[half:], vector)
+        upsert_copied(rows[:half], [None] * half, vector)
+        vectors = theirs.result()
+    upsert_copied(rows[half:], vectors, vector)
+
+
+def upsert_copied(rows, vectors, vector):
+    """COPY rows of COLUMNS, each with its vector as text or None, into a scratch table, then
+    upsert them from there in one statement that computes each missing vector from the values
+    it writes. (A statement of thousands of values is parsed and quoted value by value in
+    psycopg; COPY streams them.)"""
     table = SearchDocument._meta.db_table
-    vector, vector_params = vector_sql()
+    sql, params = vector
     with transaction.atomic(), connection.cursor() as cursor:
         # Emptied at each commit, so it holds only this statement's rows.
         cursor.execute(
             f"CREATE TEMPORARY TABLE IF NOT EXISTS search_rows ON COMMIT DELETE ROWS AS "
-            f"SELECT {', '.join(COLUMNS)} FROM {table} WITH NO DATA"
+            f"SELECT {', '.join(COLUMNS)}, vector FROM {table} WITH NO DATA"
         )
         cursor.execute("TRUNCATE search_rows")  # an enclosing transaction's earlier rows
-        with cursor.cursor.copy(f"COPY search_rows ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        copy_sql = f"COPY search_rows ({', '.join(COLUMNS)}, vector) FROM STDIN"
+        with cursor.cursor.copy(copy_sql) as copy:
+            for row, row_vector in zip(rows, vectors, strict=True):
+                copy.write_row((*row, row_vector))
         # The rows are named as the table, so the vector's column references read them.
         cursor.execute(
             f"INSERT INTO {table} ({', '.join(COLUMNS)}, vector) "
-            f"SELECT {', '.join(COLUMNS)}, {vector} FROM search_rows AS {table} "
+            f"SELECT {', '.join(COLUMNS)}, COALESCE({table}.vector, {sql}) "
+            f"FROM search_rows AS {table} "
             f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}, vector = excluded.vector",
-            vector_params,
+            params,
         )
+
+
+def vectors_in_own_session(rows, vector):
+    """The weighted vectors of rows of COLUMNS, as text, computed by this thread's own
+    database session, which is closed after."""
+    table = SearchDocument._meta.db_table
+    sql, params = vector
+    named = ("title", "tag_names", "summary", "body")
+    texts = [[row[COLUMNS.index(name)] for row in rows] for name in named]
+    try:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            # Named as the table, as in upsert_copied(), for the vector's column references.
+            cursor.execute(
+                f"SELECT ({sql})::text FROM unnest({', '.join(['%s::text[]'] * len(named))}) "
+                f"WITH ORDINALITY AS {table}({', '.join(named)}, position) ORDER BY position",
+                [*params, *texts],
+            )
+            return [text for (text,) in cursor.fetchall()]
+    finally:
+        connections.close_all()
 
 
 def vector_sql():
