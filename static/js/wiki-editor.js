@@ -56,6 +56,7 @@ function livePreview(textarea, panel) {
   }
 
   textarea.addEventListener("input", () => {
+    if (request) request.abort(); // its answer would show the text before this change
     panel.dataset.state = "pending";
     clearTimeout(timer);
     timer = setTimeout(refresh, PREVIEW_DELAY);

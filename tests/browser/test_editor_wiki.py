@@ -52,6 +52,8 @@ def test_an_editor_previews_links_and_compares_a_guide(page, browser, base_url, 
     expect(listbox).to_be_hidden()
     assert body.input_value().endswith("see [[Performance task]]")
     page.keyboard.type(".")
+    # The preview of the text with the ".", not an earlier one still on its way.
+    expect(page.locator(".wiki-preview")).to_have_attribute("data-state", "current")
     link = preview.get_by_role("link", name="Performance task")
     expect(link).to_have_attribute("href", re.compile(r"/performance-task/$"))
     assert page.evaluate("document.activeElement.name") == "body"  # typing went on in the box
