@@ -70,7 +70,7 @@ def test_editor_reschedules_an_item_from_the_calendar(visitor, screenshots):
     target = here + timedelta(days=1 if dragged_forward else -1)
     if visitor.keyboard:
         visitor.follow(page.get_by_role("link", name="List", exact=True))
-        expect(page).to_have_url(re.compile(r"\?view=list$"))
+        page.wait_for_url(re.compile(r"\?view=list$"))  # loaded, not only addressed
         assert axe_problems(page) == [], "calendar list"
         item = page.locator(".cal-list .cal-item", has_text=title)
         date_box = item.get_by_label(re.compile("New date"))

@@ -34,7 +34,7 @@ def test_a_reader_finds_narrows_follows_a_series_and_searches(visitor):
     expect(page).to_have_url(re.compile(r"tag="))
     second_tag = narrowing.first.inner_text()
     visitor.follow(narrowing.first)
-    expect(page).to_have_url(re.compile(r"tag=.+&tag=|tag=.+tag="))
+    page.wait_for_url(re.compile(r"tag=.+&tag=|tag=.+tag="))  # loaded, not only addressed
     shown = card_tags(page)
     assert shown, "the narrowed list is not empty"
     assert all({first_tag, second_tag} <= tags for tags in shown), shown
@@ -49,6 +49,7 @@ def test_a_reader_finds_narrows_follows_a_series_and_searches(visitor):
     kicker = page.locator("main .kicker").first
     expect(kicker).to_contain_text("Part 1 of")
     total = int(re.search(r"of\s+(\d+)", kicker.inner_text(), re.I)[1])  # shown in capitals
+    page.wait_for_load_state()  # the series box ends the page: every part is listed
     parts = box.locator("ol li").evaluate_all("items => items.map(item => item.value)")
     for part in parts[1:]:
         visitor.follow(box.get_by_role("link", name=re.compile("^Next:")))
