@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_problems
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.test_editor_journey import log_in
-from tests.browser.test_page_types import axe_problems
 
 pytestmark = pytest.mark.browser
 

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_problems
 from tests.browser.conftest import PHONE
 from tests.browser.site import EDITOR
-from tests.browser.test_page_types import axe_problems
 from tests.browser.visitor import Visitor
 
 pytestmark = pytest.mark.browser

@@ -8,8 +8,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_problems
 from tests.browser.site import EDITOR
-from tests.browser.test_page_types import axe_problems
 
 pytestmark = pytest.mark.browser
 

@@ -4,28 +4,16 @@ titles of other guides, and after saving, both histories show the words that cha
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_problems
 from tests.browser.conftest import DESKTOP
 from tests.browser.test_editor_journey import log_in
 from tests.browser.visitor import Visitor
 
 pytestmark = pytest.mark.browser
 
-SERIOUS = {"serious", "critical"}
 ADDED = " Some states also credit work-based learning; see [[Perf"
-
-
-def axe_problems(page, context=None):
-    """Serious and critical axe-core violations, one line each."""
-    results = Axe().run(page, context=context)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
-        f"{[node['target'] for node in violation['nodes']][:5]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 def test_an_editor_previews_links_and_compares_a_guide(page, browser, base_url, screenshots):

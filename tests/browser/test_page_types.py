@@ -4,13 +4,12 @@ import re
 import urllib.request
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
+from tests.browser.accessibility import axe_problems
 from tests.browser.conftest import PHONE
 
 pytestmark = pytest.mark.browser
 
-SERIOUS = {"serious", "critical"}
 LIST_PAGE_BUDGET = 100 * 1024  # HTML + CSS + JS of a list page, before images
 
 
@@ -67,17 +66,6 @@ PAGE_TYPES = [
     "wiki pages", "wiki page", "wiki history", "policy map", "state", "policy entry",
     "not found",
 ]  # fmt: skip
-
-
-def axe_problems(page):
-    """Serious and critical axe-core violations, one line each."""
-    results = Axe().run(page)
-    return [
-        f"{violation['id']} ({violation['impact']}): {violation['help']} -> "
-        f"{[node['target'] for node in violation['nodes']][:5]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 @pytest.mark.parametrize("page_type", PAGE_TYPES)

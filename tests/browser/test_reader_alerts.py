@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_reader_design import axe_problems
+from tests.browser.accessibility import axe_problems
 
 pytestmark = pytest.mark.browser
 

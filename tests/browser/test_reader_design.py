@@ -6,27 +6,17 @@ import urllib.error
 import urllib.request
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.browser.accessibility import axe_problems
 from tests.browser.conftest import DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
-SERIOUS = {"serious", "critical"}
 LIST_PAGE_BUDGET = 100 * 1024  # HTML + CSS + JS + fonts of a list page, before images
 LONG_TITLE = "Competency-Based, Student-Centered Learning in K-12"
 # A click only starts the navigation; measuring before the post has loaded reads a blank page.
 POST_URL = re.compile(r"/blog/\d{4}/\d\d/\d\d/[\w-]+/$")
-
-
-def axe_problems(page):
-    results = Axe().run(page)
-    return [
-        f"{violation['id']}: {[node['target'] for node in violation['nodes']][:5]}"
-        for violation in results.response["violations"]
-        if violation["impact"] in SERIOUS
-    ]
 
 
 def page_width(page):

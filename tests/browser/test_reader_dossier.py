@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.browser.test_reader_design import axe_problems
+from tests.browser.accessibility import axe_problems
 
 pytestmark = pytest.mark.browser
 
