@@ -128,13 +128,18 @@ def test_titles_at_the_longest_slug_keep_their_numbers_apart(tmp_path):
 
 
 def read_entries(tmp_path, count):
+    """This process's CPU time to read a page of `count` entries, the best of three: on a
+    machine busy with other tests one reading can wait for a core (CI once saw 10 times)."""
     page = tmp_path / f"{count}.txt"
     with page.open("w") as out:
         for n in range(count):
             out.write(f"Roundup {n}\nMarch {n % 28 + 1}, 2018 by\nA short line.\nPrint Friendly\n")
-    started = time.perf_counter()
-    assert sum(1 for _ in text_archive_records(page, time_zone="UTC")) == count
-    return time.perf_counter() - started
+    timings = []
+    for _ in range(3):
+        started = time.process_time()
+        assert sum(1 for _ in text_archive_records(page, time_zone="UTC")) == count
+        timings.append(time.process_time() - started)
+    return min(timings)
 
 
 def test_reading_time_grows_in_step_with_the_page(tmp_path):
@@ -179,9 +184,9 @@ def test_series_rules_take_well_under_a_second_on_a_48_kb_paragraph(paragraph):
 def test_a_long_run_of_spaces_before_more_is_read_quickly(tmp_path):
     page = tmp_path / "spaces.txt"
     page.write_text(entry("Spaced", 3, "a" + " " * 48_000 + "b (more…)"))
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time, as in the test above
     (record,) = parse_text_archive(page, time_zone="UTC")
-    assert record.excerpt_only and time.perf_counter() - started < 0.5
+    assert record.excerpt_only and time.process_time() - started < 0.5
 
 
 def test_megabytes_without_a_share_line_are_refused_early(tmp_path):
