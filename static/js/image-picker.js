@@ -15,6 +15,7 @@
     const upload = root.querySelector("[data-picker-upload]");
     let query = "";
     let page = 1;
+    let request = null; // the listing on its way, which a newer one replaces
 
     // The figure dialog listens through CKEditor's file-browser call, which the editor provides.
     function choose(image) {
@@ -63,7 +64,13 @@
         address.searchParams.set("q", query);
       }
       status.textContent = "Loading…";
-      fetch(address, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      if (request) request.abort(); // a slower earlier answer must not overwrite this one
+      request = new AbortController();
+      fetch(address, {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" },
+        signal: request.signal,
+      })
         .then((response) => {
           if (!response.ok) {
             throw new Error(response.status === 403 ? "You may not see the media library." : "The library did not answer; try again.");
@@ -81,7 +88,7 @@
           pages.querySelector("[data-page=next]").disabled = data.page >= data.pages;
         })
         .catch((error) => {
-          status.textContent = error.message;
+          if (error.name !== "AbortError") status.textContent = error.message;
         });
     }
 

@@ -151,3 +151,29 @@ def test_an_editor_uploads_reuses_and_previews_library_images(
     expect(page.locator("#image-preview")).to_be_visible()
     assert axe_problems(page) == [], "upload form"
     page.screenshot(path=screenshots / "media-upload-form-1280.png", full_page=True)
+
+
+def test_a_search_in_the_picker_is_not_overwritten_by_the_slower_first_listing(page, context):
+    log_in(page)
+    start_post(page, "A Search That Wins")
+    held = []  # the first listing's request, never answered: as slow as a listing can be
+
+    def hold_the_first_listing(route):
+        if "q=" in route.request.url:
+            route.continue_()
+        else:
+            held.append(route)
+
+    context.route("**/choose/results/**", hold_the_first_listing)
+    page.locator('.field-body button[title="figure"]').click()
+    with page.expect_popup() as popup:
+        page.locator("dialog.prose-editor-dialog").get_by_role("button", name="Browse...").click()
+    picker = popup.value
+    expect(picker.locator("[data-picker-status]")).to_have_text("Loading…")
+    picker.get_by_label("Search titles, alt text and captions").fill("no such picture")
+    with picker.expect_event("requestfailed") as cancelled:
+        picker.get_by_role("button", name="Search").click()
+    assert "q=" not in cancelled.value.url, "the first listing is cancelled"
+    expect(picker.locator("[data-picker-status]")).to_have_text(
+        "No image matches “no such picture”."
+    )

@@ -2,6 +2,7 @@
 titles of other guides, and after saving, both histories show the words that changed."""
 
 import re
+from datetime import datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -72,3 +73,25 @@ def test_an_editor_previews_links_and_compares_a_guide(page, browser, base_url, 
     reader.screenshot(path=screenshots / "wiki-public-compare-desktop.png", full_page=True)
     assert axe_problems(reader) == []
     reader.context.close()
+
+
+def test_a_preview_still_on_its_way_gives_way_to_newer_text(page, context):
+    """The older request is cancelled as the text changes, not when the next preview is
+    sent: the page's clock is stopped, so the next one is never sent."""
+    log_in(Visitor(page, keyboard=False))
+    page.goto("/admin/wiki/page/")
+    page.locator("#result_list").get_by_role("link", name="Seat time", exact=True).click()
+    expect(page.locator(".wiki-preview-body strong")).to_have_text("Seat time")
+    context.route("**/wiki/page/preview/**", lambda route: None)  # never answered
+    page.clock.install()
+    page.clock.pause_at(datetime.now() + timedelta(minutes=1))
+    page.get_by_label("Body:").click()
+    page.keyboard.press("Control+End")
+    page.keyboard.type(" First thought.")
+    with page.expect_request("**/wiki/page/preview/**"):
+        page.clock.run_for(1000)  # past the typing pause that sends a preview
+    expect(page.locator(".wiki-preview")).to_have_attribute("data-state", "pending")
+    with page.expect_event("requestfailed") as cancelled:
+        page.keyboard.type(" Second thought.")
+    assert "/preview/" in cancelled.value.url
+    expect(page.locator(".wiki-preview")).to_have_attribute("data-state", "pending")
