@@ -74,7 +74,9 @@ function suggestSeriesPart(input) {
     note.textContent = `${used}${planned} Next free part: ${info.next}.${warning}`;
     note.classList.toggle("warning", Boolean(warning));
   };
+  let asked = 0; // answers for a series chosen before the current one are dropped
   const load = async (fill) => {
+    const ask = ++asked;
     if (!series.value) {
       info = null;
       describe();
@@ -83,8 +85,10 @@ function suggestSeriesPart(input) {
     const url = new URL(input.dataset.seriesParts, window.location.href);
     url.searchParams.set("series", series.value);
     const response = await fetch(url, { headers: { Accept: "application/json" } });
-    if (!response.ok) return;
-    info = await response.json();
+    if (!response.ok || ask !== asked) return;
+    const answer = await response.json();
+    if (ask !== asked) return;
+    info = answer;
     // Replace an empty box or our own earlier suggestion, never a number the editor typed.
     if (fill && (!input.value || input.value === input.dataset.suggested)) {
       input.value = info.next;

@@ -48,8 +48,8 @@
       })
       .then(function (data) {
         const image = data.results[0];
-        if (!image) {
-          return;
+        if (!image || input.value.trim() !== id) {
+          return; // none, or another image was chosen while this one was looked up
         }
         show(preview, image.thumbnail);
         preview.alt = "";

@@ -208,3 +208,29 @@ def test_readers_find_a_footer_page_and_editors_edit_pages_from_the_site(visitor
     expect(page).to_have_url(re.compile(r"/admin/blog/post/\d+/change/$"))
     page.wait_for_load_state("load")  # the form names its controls once loaded
     assert axe_problems(page) == [], page.url
+
+
+def test_tag_suggestions_are_those_of_the_last_word_typed(page, context):
+    """A slower answer for an earlier word arrives last and is dropped."""
+    log_in(Visitor(page, keyboard=False))
+    held = []  # the first word's suggestions, answered only after the second word's
+
+    def hold_the_first_word(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    context.route("**/tag-suggestions/**", hold_the_first_word)
+    page.goto("/admin/blog/post/add/")
+    tags = page.get_by_label("Tags:")
+    options = page.locator(f"#{tags.get_attribute('list')} option")
+    with page.expect_request("**/tag-suggestions/**"):
+        tags.fill("g")
+    tags.fill("assess")
+    expect(options.first).to_have_text(re.compile(r"^assess", re.IGNORECASE))
+    suggested = options.evaluate_all("options => options.map(option => option.value)")
+    with page.expect_response("**/tag-suggestions/**"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # time for the late answer to be shown, were it not dropped
+    assert options.evaluate_all("options => options.map(option => option.value)") == suggested
