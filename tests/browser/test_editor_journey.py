@@ -234,3 +234,39 @@ def test_tag_suggestions_are_those_of_the_last_word_typed(page, context):
         held[0].continue_()
     page.wait_for_timeout(300)  # time for the late answer to be shown, were it not dropped
     assert options.evaluate_all("options => options.map(option => option.value)") == suggested
+
+
+def test_a_series_part_is_suggested_for_the_series_chosen_last(page, context):
+    """A slower answer for a series chosen before arrives last and changes nothing."""
+    visitor = Visitor(page, keyboard=False)
+    log_in(visitor)
+    page.goto("/admin/blog/series/add/")
+    page.get_by_label("Title:").fill("Assessment Notebooks")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("Assessment Notebooks")
+    held = []  # the first series' parts, answered only after the second one's
+
+    def hold_the_first_series(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.goto("/admin/blog/post/add/")
+    context.route("**/series-parts/**", hold_the_first_series)
+    series_box = page.locator(".field-series .select2-selection")
+    with page.expect_request("**/series-parts/**"):
+        visitor.autocomplete(
+            series_box, "Redesigning", page.get_by_role("option", name=re.compile("^Redesigning"))
+        )
+    visitor.autocomplete(
+        series_box, "Notebooks", page.get_by_role("option", name="Assessment Notebooks")
+    )
+    part = page.get_by_label("Series part:")
+    expect(part).to_have_value("1")
+    expect(page.locator(".series-note")).to_contain_text("No parts yet. Next free part: 1.")
+    with page.expect_response("**/series-parts/**"):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # time for the late answer to be shown, were it not dropped
+    expect(part).to_have_value("1")
+    expect(page.locator(".series-note")).to_contain_text("No parts yet. Next free part: 1.")
