@@ -67,3 +67,18 @@ def screenshots():
 def visitor(request, page):
     """The test runs twice: clicking, then with Tab, Enter and typing only."""
     return Visitor(page, keyboard=request.param == "keyboard")
+
+
+def hold_the_first(context, pattern):
+    """Hold back the first request matching `pattern`, as the slowest of answers; later ones
+    go through. Returns the held routes: `held[0].continue_()` lets it answer at last."""
+    held = []
+
+    def hold(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    context.route(pattern, hold)
+    return held

@@ -10,7 +10,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import axe_problems
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, hold_the_first
 from tests.browser.site import EDITOR
 from tests.browser.visitor import Visitor
 
@@ -213,15 +213,7 @@ def test_readers_find_a_footer_page_and_editors_edit_pages_from_the_site(visitor
 def test_tag_suggestions_are_those_of_the_last_word_typed(page, context):
     """A slower answer for an earlier word arrives last and is dropped."""
     log_in(Visitor(page, keyboard=False))
-    held = []  # the first word's suggestions, answered only after the second word's
-
-    def hold_the_first_word(route):
-        if held:
-            route.continue_()
-        else:
-            held.append(route)
-
-    context.route("**/tag-suggestions/**", hold_the_first_word)
+    held = hold_the_first(context, "**/tag-suggestions/**")  # answered after the second word's
     page.goto("/admin/blog/post/add/")
     tags = page.get_by_label("Tags:")
     options = page.locator(f"#{tags.get_attribute('list')} option")
@@ -234,39 +226,3 @@ def test_tag_suggestions_are_those_of_the_last_word_typed(page, context):
         held[0].continue_()
     page.wait_for_timeout(300)  # time for the late answer to be shown, were it not dropped
     assert options.evaluate_all("options => options.map(option => option.value)") == suggested
-
-
-def test_a_series_part_is_suggested_for_the_series_chosen_last(page, context):
-    """A slower answer for a series chosen before arrives last and changes nothing."""
-    visitor = Visitor(page, keyboard=False)
-    log_in(visitor)
-    page.goto("/admin/blog/series/add/")
-    page.get_by_label("Title:").fill("Assessment Notebooks")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist")).to_contain_text("Assessment Notebooks")
-    held = []  # the first series' parts, answered only after the second one's
-
-    def hold_the_first_series(route):
-        if held:
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.goto("/admin/blog/post/add/")
-    context.route("**/series-parts/**", hold_the_first_series)
-    series_box = page.locator(".field-series .select2-selection")
-    with page.expect_request("**/series-parts/**"):
-        visitor.autocomplete(
-            series_box, "Redesigning", page.get_by_role("option", name=re.compile("^Redesigning"))
-        )
-    visitor.autocomplete(
-        series_box, "Notebooks", page.get_by_role("option", name="Assessment Notebooks")
-    )
-    part = page.get_by_label("Series part:")
-    expect(part).to_have_value("1")
-    expect(page.locator(".series-note")).to_contain_text("No parts yet. Next free part: 1.")
-    with page.expect_response("**/series-parts/**"):
-        held[0].continue_()
-    page.wait_for_timeout(300)  # time for the late answer to be shown, were it not dropped
-    expect(part).to_have_value("1")
-    expect(page.locator(".series-note")).to_contain_text("No parts yet. Next free part: 1.")

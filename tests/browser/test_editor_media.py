@@ -9,6 +9,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.accessibility import axe_problems
+from tests.browser.conftest import hold_the_first
 from tests.browser.site import EDITOR
 
 pytestmark = pytest.mark.browser
@@ -156,15 +157,7 @@ def test_an_editor_uploads_reuses_and_previews_library_images(
 def test_a_search_in_the_picker_is_not_overwritten_by_the_slower_first_listing(page, context):
     log_in(page)
     start_post(page, "A Search That Wins")
-    held = []  # the first listing's request, never answered: as slow as a listing can be
-
-    def hold_the_first_listing(route):
-        if "q=" in route.request.url:
-            route.continue_()
-        else:
-            held.append(route)
-
-    context.route("**/choose/results/**", hold_the_first_listing)
+    hold_the_first(context, "**/choose/results/**")  # the first listing, never answered
     page.locator('.field-body button[title="figure"]').click()
     with page.expect_popup() as popup:
         page.locator("dialog.prose-editor-dialog").get_by_role("button", name="Browse...").click()
