@@ -15,7 +15,7 @@ from unittest import mock
 import pytest
 from defusedxml import ElementTree
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.test.utils import CaptureQueriesContext
@@ -1085,21 +1085,45 @@ def test_import_indexes_posts_in_a_few_queries_whatever_their_number(tmp_path):
     assert SearchDocument.tags.through.objects.count() == 60
 
 
+def stored_and_expected_vectors():
+    as_text = SearchDocument.objects.values_list(
+        Cast("vector", TextField()), Cast(index.weighted_vector(), TextField())
+    )
+    return list(as_text)
+
+
+# (vectors an import computes ahead, rows from which a batch shares the rest, vectors
+# computed by a second session in all): 30 posts imported, then 30 changed and 30 drafts
+# with the changed posts' texts, in one run.
+HOW_VECTORS_ARE_COMPUTED = {
+    "one session": (0, 10**9, 0),
+    "two sessions": (0, 2, 45),  # half of each batch: 30 rows, then 60
+    "ahead": (index.AHEAD_MAX, 10**9, 90),  # every row, while the import writes
+    "partly ahead": (20, 10**9, 40),  # 20 of each run; the rest with their documents
+    # 20 ahead and half of the other 10; then 20 ahead, also good for their 20 drafts, and
+    # half of the other 20 rows.
+    "partly ahead, then shared": (20, 2, 20 + 5 + 20 + 10),
+}
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("shared", [False, True], ids=["one session", "two sessions"])
-def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, monkeypatch, shared):
+@pytest.mark.parametrize("how", HOW_VECTORS_ARE_COMPUTED)
+def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, monkeypatch, how):
     """PostgreSQL's upsert computes each vector from the row it writes, as an UPDATE with
     weighted_vector() would: for new and rewritten documents, and for undated drafts; also
-    when a second session computes half of each batch's vectors."""
+    when a second session computes them, while the import writes or half of each batch
+    after it."""
     if connection.vendor != "postgresql":
         pytest.skip("stored vectors are PostgreSQL's")
-    monkeypatch.setattr(index, "SHARED_FROM", 2 if shared else 10**9)
+    ahead, shared_from, computed_by_helper = HOW_VECTORS_ARE_COMPUTED[how]
+    monkeypatch.setattr(index, "AHEAD_MAX", ahead)
+    monkeypatch.setattr(index, "SHARED_FROM", shared_from)
     computed_elsewhere = []
     in_own_session = index.vectors_in_own_session
 
-    def spy(rows, vector):
-        computed_elsewhere.extend(rows)
-        return in_own_session(rows, vector)
+    def spy(texts, vector):
+        computed_elsewhere.extend(texts)
+        return in_own_session(texts, vector)
 
     monkeypatch.setattr(index, "vectors_in_own_session", spy)
     export = tmp_path / "posts.xml"
@@ -1113,16 +1137,70 @@ def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, mon
     (tmp_path / "drafts.xml").write_text(undated_drafts.replace("cw.example", "cw.drafts"))
     export.write_text(export.read_text().replace("mastery", "grading"))
     import_archive(str(export), str(tmp_path / "drafts.xml"))
-    as_text = SearchDocument.objects.values_list(
-        Cast("vector", TextField()), Cast(index.weighted_vector(), TextField())
-    )
-    stored_and_expected = list(as_text)
+    stored_and_expected = stored_and_expected_vectors()
     assert len(stored_and_expected) == 60
     assert all(stored == expected for stored, expected in stored_and_expected)
     assert SearchDocument.objects.filter(publish_at=None).count() == 30
     assert search.search("grading").total == 30  # the published ones, rewritten
     assert search.search("mastery").total == 0
-    assert len(computed_elsewhere) == (45 if shared else 0)  # half of each batch: 30 rows, then 60
+    assert len(computed_elsewhere) == computed_by_helper
+
+
+@pytest.mark.django_db
+def test_a_post_changed_after_its_vector_was_computed_ahead_gets_the_vector_of_its_new_text(
+    tmp_path,
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("stored vectors are PostgreSQL's")
+    with committed():  # one transaction: the import, then an edit before it commits
+        call_command("import_archive", export_of(tmp_path / "posts.xml", 5), stdout=quiet())
+        post = Post.objects.get(title="Indexed post 3")
+        post.body = "<p>Rewritten around portfolios.</p>"
+        post.save()
+    stored_and_expected = stored_and_expected_vectors()
+    assert len(stored_and_expected) == 5
+    assert all(stored == expected for stored, expected in stored_and_expected)
+    assert [hit.document.title for hit in search.search("portfolios").hits] == ["Indexed post 3"]
+    assert search.search("mastery").total == 4
+
+
+@pytest.mark.django_db
+def test_a_dry_run_computes_no_vectors(tmp_path, monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("stored vectors are PostgreSQL's")
+    computed = []
+    in_own_session = index.vectors_in_own_session
+
+    def spy(texts, vector):
+        computed.extend(texts)
+        return in_own_session(texts, vector)
+
+    monkeypatch.setattr(index, "vectors_in_own_session", spy)
+    path = export_of(tmp_path / "posts.xml", 5)
+    with committed():
+        call_command("import_archive", path, "--dry-run", stdout=quiet())
+    assert computed == [] and not SearchDocument.objects.exists()
+    import_archive(path)
+    assert len(computed) == 5  # the same import, for real: computed while it writes
+
+
+@pytest.mark.django_db
+def test_vectors_are_computed_with_their_documents_when_computing_them_ahead_fails(
+    tmp_path, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("stored vectors are PostgreSQL's")
+    monkeypatch.setattr(index, "SHARED_FROM", 10**9)
+
+    def unreachable(texts, vector):
+        raise OperationalError("the second session could not connect")
+
+    monkeypatch.setattr(index, "vectors_in_own_session", unreachable)
+    import_archive(export_of(tmp_path / "posts.xml", 12))
+    stored_and_expected = stored_and_expected_vectors()
+    assert len(stored_and_expected) == 12
+    assert all(stored == expected for stored, expected in stored_and_expected)
+    assert search.search("mastery").total == 12
 
 
 @pytest.mark.django_db

@@ -29,6 +29,7 @@ from competencyworks.bulk import insert, insert_rows, new_instance
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
 from competencyworks.publishing import Status, changes, unique_slug
+from competencyworks.search import index as search_index
 from competencyworks.text import clean_fields, xml_text
 
 BATCH_SIZE = 500
@@ -112,10 +113,11 @@ class Loader:
     stays near flat however large the export; report entries go to `on_post` as they come.
     """
 
-    def __init__(self, default_section, on_post=None, media=None, overwrite=False):
+    def __init__(self, default_section, on_post=None, media=None, overwrite=False, committing=True):
         self.default_section = default_section
         self.on_post = on_post
         self.overwrite = overwrite  # posts changed here since their import take the source's
+        self.committing = committing  # False for a dry run: nothing follows its rollback
         self.media = media or MediaImporter(fetch=False)
         self.sections = {section.slug: section for section in Section.objects.all()}
         self.post_type = ContentType.objects.get_for_model(Post)
@@ -200,11 +202,14 @@ class Loader:
         updated_posts = [post for post, _, _ in changed if post.pk is not None]
         insert(new_posts, as_given=["updated_at"])
         Post.objects.bulk_update(updated_posts, POST_FIELDS)
-        self.write_relations(
+        tags = self.write_relations(
             [(post, record) for post, record, _ in changed], [post.pk for post in updated_posts]
         )
-        # Search documents, citations and the page cache follow after the run commits.
+        # Search documents, citations and the page cache follow after the run commits; the
+        # documents' vectors are computed meanwhile, by a second session.
         changes.changed(Post, [post.pk for post, _, _ in changed])
+        if self.committing:
+            search_index.compute_ahead(Post, [(post, tags[post.pk]) for post, _, _ in changed])
         urls = {id(post): post.get_absolute_url() for post, _, _ in changed}
         self.write_redirects(changed, urls)
         created = {id(post) for post in new_posts}
@@ -440,8 +445,9 @@ class Loader:
             taken.add(post.slug)
 
     def write_relations(self, pairs, updated_ids):
-        """Bylines and tags of these posts (replacing those of updated posts)."""
-        bylines, tagged = [], []
+        """Bylines and tags of these posts (replacing those of updated posts); returns
+        {post pk: [Tag, …]}."""
+        bylines, tagged, tags = [], [], {}
         for post, record in pairs:
             made = [
                 Byline(post=post, author=self.author(name), position=position)
@@ -451,6 +457,7 @@ class Loader:
             bylines += made
             by_id = {tag.pk: tag for tag in (self.tag(n) for n in record.tags if n.strip())}
             tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in by_id)
+            tags[post.pk] = list(by_id.values())
         # Plain SQL: thousands of link rows need no model instances, and a queryset delete
         # would send a post_delete signal per row.
         if updated_ids:
@@ -466,6 +473,7 @@ class Loader:
                 )
         insert_rows(TaggedItem._meta.db_table, ("object_id", "content_type_id", "tag_id"), tagged)
         insert(bylines)
+        return tags
 
     def author(self, name):
         name = xml_text(name).strip()[:200]  # as a save stores it, so a re-run finds the row

@@ -71,6 +71,7 @@ class Batch(defaultdict):
     def __init__(self):
         super().__init__(set)
         self.done = False
+        self.ahead = {}  # name -> work an effect started before the commit, to take up then
 
     def run(self):
         if getattr(connection, "content_changes", None) is self:
@@ -88,6 +89,12 @@ def pending():
         batch = connection.content_changes = Batch()
         transaction.on_commit(batch.run, robust=True)  # the content is saved whatever follows
     return batch
+
+
+def work_ahead():
+    """This transaction's {name: work} that effects start before the commit and take up when
+    it runs (dropped with the changes by a rollback); None outside a transaction."""
+    return pending().ahead if connection.in_atomic_block else None
 
 
 def flush(changes):

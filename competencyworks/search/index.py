@@ -1,22 +1,26 @@
 """Writing search documents: set-based, a few queries per batch of items, however many."""
 
+import hashlib
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from itertools import groupby
 
 from django.contrib.postgres.search import SearchVector
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models.sql import Query
 from taggit.models import Tag
 
 from competencyworks.bulk import insert_rows
 from competencyworks.models import SearchDocument
+from competencyworks.publishing.changes import work_ahead
 from competencyworks.search.registry import KINDS, document_for
 
 MAX_BODY = 100_000  # characters indexed per item: a tsvector cannot exceed 1 MB
 CONFIG = "english"
 BATCH_SIZE = 500
 SHARED_FROM = 200  # rows: at 100 or fewer, starting a second session costs what it saves
+AHEAD_MAX = 20_000  # vectors one write computes ahead (about 2 KB each): bounded memory
+AHEAD = "search vectors"  # their name among the work started before a commit
 COLUMNS = (
     "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
     "dated",
@@ -37,19 +41,23 @@ def index_changes(changes):
         )
         for kind, object_id in tagged:
             ids[kind].add(object_id)
+    ahead = getattr(changes, "ahead", {}).get(AHEAD)
+    known = ahead.vectors() if ahead else {}
     for kind, pks in ids.items():
-        reindex(kind, sorted(pks))
+        reindex(kind, sorted(pks), known=known)
 
 
-def reindex(kind, ids, batch_size=BATCH_SIZE):
-    """Write the search documents of these items; items that no longer exist lose theirs."""
+def reindex(kind, ids, batch_size=BATCH_SIZE, known=None):
+    """Write the search documents of these items; items that no longer exist lose theirs.
+    `known` gives vectors computed ahead, by text_digest()."""
     document = KINDS[kind]
     ids = list(ids)
     for start in range(0, len(ids), batch_size):
         chunk = ids[start : start + batch_size]
         items = list(document.items().filter(pk__in=chunk))
         tags = document.tags(items)
-        write_documents(kind, [(item, tags[item.pk], document.url(item)) for item in items])
+        entries = [(item, tags[item.pk], document.url(item)) for item in items]
+        write_documents(kind, entries, known)
         gone = set(chunk) - {item.pk for item in items}
         if gone:
             SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
@@ -68,18 +76,34 @@ def index_undated(**kwargs):
 
 def document_row(kind, item, tags, url):
     """The one place an item becomes a search document, as values for COLUMNS."""
-    title, summary, body = KINDS[kind].text(item)
+    title, tag_names, summary, body = document_texts(kind, item, tags)
     publish_at = SearchDocument._meta.get_field("publish_at")
-    # Tag names sorted: the same text whichever order the tags were read in.
     return (
-        kind, item.pk, title[:1000], summary[:5000], body[:MAX_BODY],
-        " ".join(sorted(tag.name for tag in tags)), item.status,
+        kind, item.pk, title, summary, body, tag_names, item.status,
         publish_at.get_db_prep_save(item.publish_at, connection), url,
         KINDS[kind].own_date(item)[:60],
     )  # fmt: skip
 
 
-def write_documents(kind, entries):
+def document_texts(kind, item, tags):
+    """(title, tag names, summary, body) of an item's document: what its vector is made of."""
+    title, summary, body = KINDS[kind].text(item)
+    # Tag names sorted: the same text whichever order the tags were read in.
+    tag_names = " ".join(sorted(tag.name for tag in tags))
+    return title[:1000], tag_names, summary[:5000], body[:MAX_BODY]
+
+
+def row_texts(row):
+    """document_texts() of a row of COLUMNS."""
+    return row[2], row[5], row[3], row[4]
+
+
+def text_digest(texts):
+    # PostgreSQL text holds no NUL, so joining on it keeps the parts apart.
+    return hashlib.blake2b("\0".join(texts).encode(), digest_size=16).digest()
+
+
+def write_documents(kind, entries, known=None):
     """Upsert the documents of (item, tags, url) entries: a fixed number of queries per call.
 
     Plain SQL, not bulk_create: no model instance per row."""
@@ -88,7 +112,7 @@ def write_documents(kind, entries):
         return
     rows = [document_row(kind, item, tags, url) for item, tags, url in entries]
     if connection.vendor == "postgresql":
-        copy_documents(rows)
+        copy_documents(rows, known or {})
     else:
         insert_documents(rows)
     ids = dict(
@@ -123,20 +147,24 @@ def insert_documents(rows):
             )
 
 
-def copy_documents(rows):
-    """PostgreSQL: upsert rows of COLUMNS with their weighted vectors. Computing the vectors
-    is most of an import's indexing time, so a large batch shares it with a second database
-    session: it computes the second half's while this one writes the first half."""
+def copy_documents(rows, known):
+    """PostgreSQL: upsert rows of COLUMNS with their weighted vectors, taking those `known`
+    (computed ahead, by text_digest()). Computing the others is most of an import's indexing
+    time, so when many are left a second database session computes half of them while this
+    one writes the rest."""
     vector = vector_sql()
-    if len(rows) < SHARED_FROM:
-        upsert_copied(rows, [None] * len(rows), vector)
+    vectors = [known.get(text_digest(row_texts(row))) for row in rows]
+    missing = [n for n, row_vector in enumerate(vectors) if row_vector is None]
+    if len(missing) < SHARED_FROM:
+        upsert_copied(rows, vectors, vector)
         return
-    half = len(rows) // 2
+    theirs = missing[len(missing) // 2 :]
+    mine = sorted(set(range(len(rows))) - set(theirs))
     with ThreadPoolExecutor(max_workers=1) as helper:
-        theirs = helper.submit(vectors_in_own_session, rows[half:], vector)
-        upsert_copied(rows[:half], [None] * half, vector)
-        vectors = theirs.result()
-    upsert_copied(rows[half:], vectors, vector)
+        job = helper.submit(vectors_in_own_session, [row_texts(rows[n]) for n in theirs], vector)
+        upsert_copied([rows[n] for n in mine], [vectors[n] for n in mine], vector)
+        computed = job.result()
+    upsert_copied([rows[n] for n in theirs], computed, vector)
 
 
 def upsert_copied(rows, vectors, vector):
@@ -167,24 +195,70 @@ def upsert_copied(rows, vectors, vector):
         )
 
 
-def vectors_in_own_session(rows, vector):
-    """The weighted vectors of rows of COLUMNS, as text, computed by this thread's own
-    database session, which is closed after."""
+def vectors_in_own_session(texts, vector):
+    """The weighted vectors of document_texts() tuples, as text, computed by this thread's
+    own database session, which is closed after."""
     table = SearchDocument._meta.db_table
     sql, params = vector
     named = ("title", "tag_names", "summary", "body")
-    texts = [[row[COLUMNS.index(name)] for row in rows] for name in named]
+    columns = [list(column) for column in zip(*texts, strict=True)]
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             # Named as the table, as in upsert_copied(), for the vector's column references.
             cursor.execute(
                 f"SELECT ({sql})::text FROM unnest({', '.join(['%s::text[]'] * len(named))}) "
                 f"WITH ORDINALITY AS {table}({', '.join(named)}, position) ORDER BY position",
-                [*params, *texts],
+                [*params, *columns],
             )
             return [text for (text,) in cursor.fetchall()]
     finally:
         connections.close_all()
+
+
+def compute_ahead(model, entries):
+    """Inside a long write (an import, batch by batch), before it commits: start computing
+    the weighted vectors of these (item of `model`, tags) entries' documents as they stand
+    now, in a second database session, while this one goes on writing. The documents written
+    after the commit then take them instead of computing them. They are found by their text,
+    so an item changed again before the commit gets its vector computed then. PostgreSQL
+    only: SQLite's full-text index is written by a trigger."""
+    if connection.vendor != "postgresql" or not entries:
+        return
+    work = work_ahead()
+    if work is None:
+        return
+    ahead = work.get(AHEAD)
+    if ahead is None:
+        ahead = work[AHEAD] = VectorsAhead()
+    kind = document_for(model).kind
+    ahead.add([document_texts(kind, item, tags) for item, tags in entries], vector_sql())
+
+
+class VectorsAhead:
+    """Vectors being computed by a second session, for index_changes() after the commit."""
+
+    def __init__(self):
+        self.helper = ThreadPoolExecutor(max_workers=1)
+        self.jobs = []  # (digests, future of their vectors)
+        self.room = AHEAD_MAX
+
+    def add(self, texts, vector):
+        texts = texts[: self.room]
+        if texts:
+            self.room -= len(texts)
+            job = self.helper.submit(vectors_in_own_session, texts, vector)
+            self.jobs.append(([text_digest(each) for each in texts], job))
+
+    def vectors(self):
+        """{text digest: vector} of every job, once all are done."""
+        known = {}
+        for digests, job in self.jobs:
+            try:
+                known.update(zip(digests, job.result(), strict=True))
+            except DatabaseError:
+                continue  # computed with their documents instead
+        self.helper.shutdown()
+        return known
 
 
 def vector_sql():

@@ -67,7 +67,13 @@ class Command(BaseCommand):
                 media, allowed_networks=settings.LINK_CHECK_ALLOWED_NETWORKS
             ) as images:
                 on_post = self.reporter(json_report, verbosity)
-                loader = Loader(default_section, on_post=on_post, media=images, overwrite=overwrite)
+                loader = Loader(
+                    default_section,
+                    on_post=on_post,
+                    media=images,
+                    overwrite=overwrite,
+                    committing=not dry_run,
+                )
                 started = time.perf_counter()
                 self.run(loader, paths, source_format, dry_run, verbosity)
                 if dry_run:
