@@ -1092,17 +1092,15 @@ def stored_and_expected_vectors():
     return list(as_text)
 
 
-# (vectors an import computes ahead, rows from which a batch shares the rest, vectors
-# computed by a second session in all): 30 posts imported, then 30 changed and 30 drafts
-# with the changed posts' texts, in one run.
+# (characters of text an import computes vectors ahead for, rows from which a batch shares
+# the rest after the commit): 30 posts of about 60 characters imported, then 30 changed and
+# 30 drafts with the changed posts' texts, in one run.
 HOW_VECTORS_ARE_COMPUTED = {
-    "one session": (0, 10**9, 0),
-    "two sessions": (0, 2, 45),  # half of each batch: 30 rows, then 60
-    "ahead": (index.AHEAD_MAX, 10**9, 90),  # every row, while the import writes
-    "partly ahead": (20, 10**9, 40),  # 20 of each run; the rest with their documents
-    # 20 ahead and half of the other 10; then 20 ahead, also good for their 20 drafts, and
-    # half of the other 20 rows.
-    "partly ahead, then shared": (20, 2, 20 + 5 + 20 + 10),
+    "one session": (0, 10**9),
+    "two sessions": (0, 2),
+    "ahead": (index.AHEAD_MAX_CHARS, 10**9),
+    "partly ahead": (1200, 10**9),
+    "partly ahead, then shared": (1200, 2),
 }
 
 
@@ -1115,17 +1113,22 @@ def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, mon
     after it."""
     if connection.vendor != "postgresql":
         pytest.skip("stored vectors are PostgreSQL's")
-    ahead, shared_from, computed_by_helper = HOW_VECTORS_ARE_COMPUTED[how]
-    monkeypatch.setattr(index, "AHEAD_MAX", ahead)
+    ahead_chars, shared_from = HOW_VECTORS_ARE_COMPUTED[how]
+    monkeypatch.setattr(index, "AHEAD_MAX_CHARS", ahead_chars)
     monkeypatch.setattr(index, "SHARED_FROM", shared_from)
-    computed_elsewhere = []
-    in_own_session = index.vectors_in_own_session
+    by_helper, ahead = [], []
+    in_own_session, taken_ahead = index.vectors_in_own_session, index.VectorsAhead.vectors
 
     def spy(texts, vector):
-        computed_elsewhere.extend(texts)
+        by_helper.extend(texts)
         return in_own_session(texts, vector)
 
+    def spy_ahead(self):
+        ahead.extend(digest for digests, _ in self.jobs for digest in digests)
+        return taken_ahead(self)
+
     monkeypatch.setattr(index, "vectors_in_own_session", spy)
+    monkeypatch.setattr(index.VectorsAhead, "vectors", spy_ahead)
     export = tmp_path / "posts.xml"
     import_archive(export_of(export, 30))
     undated_drafts = (
@@ -1143,7 +1146,16 @@ def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, mon
     assert SearchDocument.objects.filter(publish_at=None).count() == 30
     assert search.search("grading").total == 30  # the published ones, rewritten
     assert search.search("mastery").total == 0
-    assert len(computed_elsewhere) == computed_by_helper
+    shared = len(by_helper) - len(ahead)
+    if how == "one session":
+        assert (len(ahead), shared) == (0, 0)
+    elif how == "two sessions":
+        assert (len(ahead), shared) == (0, 45)  # half of each batch: 30 rows, then 60
+    elif how == "ahead":
+        assert (len(ahead), shared) == (90, 0)  # every row, while the import wrote it
+    else:  # some rows of each run: the rest with their documents, or half of them shared
+        assert 10 < len(ahead) < 60
+        assert (shared > 0) == (how == "partly ahead, then shared")
 
 
 @pytest.mark.django_db
