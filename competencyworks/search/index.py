@@ -28,6 +28,7 @@ COLUMNS = (
     "kind", "object_id", "title", "summary", "body", "tag_names", "status", "publish_at", "url",
     "dated",
 )  # fmt: skip
+TEXT_COLUMNS = ("title", "tag_names", "summary", "body")  # what a vector is made of
 UPDATES = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
 
 
@@ -89,7 +90,7 @@ def document_row(kind, item, tags, url):
 
 
 def document_texts(kind, item, tags):
-    """(title, tag names, summary, body) of an item's document: what its vector is made of."""
+    """The TEXT_COLUMNS of an item's document."""
     title, summary, body = KINDS[kind].text(item)
     # Tag names sorted: the same text whichever order the tags were read in.
     tag_names = " ".join(sorted(tag.name for tag in tags))
@@ -97,8 +98,8 @@ def document_texts(kind, item, tags):
 
 
 def row_texts(row):
-    """document_texts() of a row of COLUMNS."""
-    return row[2], row[5], row[3], row[4]
+    """The TEXT_COLUMNS of a row of COLUMNS."""
+    return tuple(row[COLUMNS.index(name)] for name in TEXT_COLUMNS)
 
 
 def text_digest(texts):
@@ -199,18 +200,18 @@ def upsert_copied(rows, vectors, vector):
 
 
 def vectors_in_own_session(texts, vector):
-    """The weighted vectors of document_texts() tuples, as text, computed by this thread's
+    """The weighted vectors of TEXT_COLUMNS tuples, as text, computed by this thread's
     own database session, which is closed after."""
     table = SearchDocument._meta.db_table
     sql, params = vector
-    named = ("title", "tag_names", "summary", "body")
     columns = [list(column) for column in zip(*texts, strict=True)]
     try:
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
             # Named as the table, as in upsert_copied(), for the vector's column references.
             cursor.execute(
-                f"SELECT ({sql})::text FROM unnest({', '.join(['%s::text[]'] * len(named))}) "
-                f"WITH ORDINALITY AS {table}({', '.join(named)}, position) ORDER BY position",
+                f"SELECT ({sql})::text FROM unnest({', '.join(['%s::text[]'] * len(columns))}) "
+                f"WITH ORDINALITY AS {table}({', '.join(TEXT_COLUMNS)}, position) "
+                "ORDER BY position",
                 [*params, *columns],
             )
             return [text for (text,) in cursor.fetchall()]
