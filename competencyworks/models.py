@@ -29,6 +29,9 @@ class MovedPage(models.Model):
 
     class Meta:
         ordering = ["old_path"]
+        # Every move looks up the rows that led to its old address: a slug change or an
+        # import batch then reads those rows, not the whole table.
+        indexes = [models.Index(fields=["new_path"], name="moved_page_new_path_idx")]
 
     def __str__(self):
         return f"{self.old_path} → {self.new_path}"
