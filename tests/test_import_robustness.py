@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from taggit.models import Tag
 
 from blog.importers.detect import find_series
@@ -255,6 +257,43 @@ def test_over_long_fields_are_cut_to_fit_and_the_run_succeeds(tmp_path):
     export.write_text(export.read_text().replace("Long author again", "Changed"))
     run(export)
     assert Author.objects.count() == 1
+
+
+# Tags
+
+
+def test_tags_that_differ_only_in_case_join_the_existing_tag_in_any_script(tmp_path):
+    existing = ["Élan", "Öffentliche Schule", "Μάθηση", "Assessment"]
+    for name in existing:
+        Tag.objects.create(name=name)
+    export = tmp_path / "export.xml"
+    export.write_text(
+        wxr(
+            item(1, "As stored", tags=existing),
+            item(2, "Other case", tags=["élan", "ÖFFENTLICHE SCHULE", "ΜΆΘΗΣΗ", "assessment"]),
+            item(3, "New beside old", tags=["Élan", "Équité"]),
+        )
+    )
+    run(export)
+    assert sorted(Tag.objects.values_list("name", flat=True)) == sorted([*existing, "Équité"])
+    for title in ("As stored", "Other case"):
+        assert sorted(Post.objects.get(title=title).tags.names()) == sorted(existing)
+    assert sorted(Post.objects.get(title="New beside old").tags.names()) == ["Élan", "Équité"]
+
+
+def test_existing_tags_are_read_once_a_run_however_many_a_post_names(tmp_path):
+    names = [f"Thème {n}" for n in range(30)]
+    for name in names:
+        Tag.objects.create(name=name)
+    queries = []
+    for post_id, tags in ((1, names[:2]), (2, [name.upper() for name in names])):
+        export = tmp_path / f"export-{post_id}.xml"
+        export.write_text(wxr(item(post_id, f"Post {post_id}", tags=tags)))
+        with CaptureQueriesContext(connection) as counted:
+            run(export)
+        queries.append(len(counted))
+        assert Tag.objects.count() == len(names)
+    assert queries[0] == queries[1]
 
 
 def test_over_long_keys_from_the_source_still_import(tmp_path):

@@ -108,6 +108,17 @@ def short_hash(text):
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
+def existing_tags():
+    """{lowercased name: (pk, name, slug)} of every tag, the oldest of names that differ only
+    in case. Matched here rather than by the database: SQLite's case-insensitive match knows
+    only ASCII letters (an existing "Élan" would have been missed and made again, which its
+    unique name refuses), and one query a run costs less than one for each new name."""
+    tags = {}
+    for row in Tag.objects.order_by("pk").values_list("pk", "name", "slug").iterator():
+        tags.setdefault(row[1].lower(), row)
+    return tags
+
+
 class Loader:
     """Per run it keeps only small fixed-size facts per post (hashes and ids), so memory
     stays near flat however large the export; report entries go to `on_post` as they come.
@@ -126,7 +137,7 @@ class Loader:
         self.stated_names = Counter()  # short hash of a series key -> posts naming it untitled
         self.title_stems = set()  # short hashes of the series keys of title stems
         self.authors = {}  # lowercased name -> Author
-        self.tags = {}  # lowercased name -> Tag
+        self.tags = None  # lowercased name -> Tag, or (pk, name, slug) until used; read at need
         self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
         self.post_ids_by_link = {}  # short hash of link_key(old permalink) -> post id
         self.written_ids = array("q")
@@ -485,13 +496,17 @@ class Loader:
         return self.authors[key]
 
     def tag(self, name):
-        name = xml_text(name)  # as a save stores it, so a re-run finds the row
-        key = name.strip().lower()[:100]
-        if key not in self.tags:
-            self.tags[key] = Tag.objects.filter(name__iexact=key).first() or Tag.objects.create(
-                name=name.strip()[:100]
-            )
-        return self.tags[key]
+        name = xml_text(name).strip()[:100]  # as a save stores it, so a re-run finds the row
+        key = name.lower()
+        if self.tags is None:
+            self.tags = existing_tags()
+        tag = self.tags.get(key)
+        if tag is None:
+            tag = Tag.objects.create(name=name)
+        elif not isinstance(tag, Tag):
+            tag = Tag.from_db(connection.alias, ["id", "name", "slug"], tag)
+        self.tags[key] = tag
+        return tag
 
     def write_redirects(self, changed, urls):
         # Each redirect names its post, so it leads on only while the post is public.
