@@ -53,7 +53,7 @@ class MovedPage(models.Model):
         # The new addresses are live again: they must not redirect anywhere.
         cls.objects.filter(old_path__in={new for new, _, _ in moves.values()}).delete()
         # Earlier moves point straight at the newest address, never through a chain.
-        earlier = list(cls.objects.filter(new_path__in=moves))
+        earlier = list(cls.objects.filter(new_path__in=moves).order_by())
         for row in earlier:
             row.new_path, row.target, _ = moves[row.new_path]
         cls.objects.bulk_update(earlier, ["new_path", "content_type", "object_id"])
