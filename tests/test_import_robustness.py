@@ -262,22 +262,30 @@ def test_over_long_fields_are_cut_to_fit_and_the_run_succeeds(tmp_path):
 # Tags
 
 
-def test_tags_that_differ_only_in_case_join_the_existing_tag_in_any_script(tmp_path):
+def test_names_that_differ_only_in_case_join_the_existing_tag_or_author_in_any_script(tmp_path):
     existing = ["Élan", "Öffentliche Schule", "Μάθηση", "Assessment"]
     for name in existing:
         Tag.objects.create(name=name)
+    Author.objects.create(name="Émile Durand")
     export = tmp_path / "export.xml"
     export.write_text(
         wxr(
-            item(1, "As stored", tags=existing),
-            item(2, "Other case", tags=["élan", "ÖFFENTLICHE SCHULE", "ΜΆΘΗΣΗ", "assessment"]),
-            item(3, "New beside old", tags=["Élan", "Équité"]),
+            # The other case first: names the run has already met are matched as met.
+            item(
+                2, "Other case", tags=["élan", "ÖFFENTLICHE SCHULE", "ΜΆΘΗΣΗ", "assessment"],
+                author="émile durand",
+            ),
+            item(1, "As stored", tags=existing, author="Émile Durand"),
+            item(3, "New beside old", tags=["Élan", "Équité"], author="Zoë Ödegaard"),
         )
-    )
+    )  # fmt: skip
     run(export)
     assert sorted(Tag.objects.values_list("name", flat=True)) == sorted([*existing, "Équité"])
+    assert sorted(Author.objects.values_list("name", flat=True)) == ["Zoë Ödegaard", "Émile Durand"]
     for title in ("As stored", "Other case"):
-        assert sorted(Post.objects.get(title=title).tags.names()) == sorted(existing)
+        post = Post.objects.get(title=title)
+        assert sorted(post.tags.names()) == sorted(existing)
+        assert [author.name for author in post.authors.all()] == ["Émile Durand"]
     assert sorted(Post.objects.get(title="New beside old").tags.names()) == ["Élan", "Équité"]
 
 

@@ -108,15 +108,16 @@ def short_hash(text):
     return hashlib.blake2b(text.encode(), digest_size=8).digest()
 
 
-def existing_tags():
-    """{lowercased name: (pk, name, slug)} of every tag, the oldest of names that differ only
-    in case. Matched here rather than by the database: SQLite's case-insensitive match knows
-    only ASCII letters (an existing "Élan" would have been missed and made again, which its
-    unique name refuses), and one query a run costs less than one for each new name."""
-    tags = {}
-    for row in Tag.objects.order_by("pk").values_list("pk", "name", "slug").iterator():
-        tags.setdefault(row[1].lower(), row)
-    return tags
+def by_lowercased_name(queryset):
+    """{lowercased name: row} of every row, the oldest of names that differ only in case.
+
+    Matched here rather than by the database: SQLite's case-insensitive match knows only ASCII
+    letters (an existing "Élan" was missed and made again, which a tag's unique name refuses),
+    and one query a run costs less than one for each new name."""
+    rows = {}
+    for row in queryset.order_by("pk").iterator():
+        rows.setdefault(row.name.lower(), row)
+    return rows
 
 
 class Loader:
@@ -136,8 +137,8 @@ class Loader:
         self.series_parts = {}  # series id -> {part: post import key}
         self.stated_names = Counter()  # short hash of a series key -> posts naming it untitled
         self.title_stems = set()  # short hashes of the series keys of title stems
-        self.authors = {}  # lowercased name -> Author
-        self.tags = None  # lowercased name -> Tag, or (pk, name, slug) until used; read at need
+        self.authors = None  # lowercased name -> Author, read when first needed
+        self.tags = None  # lowercased name -> Tag, read when first needed
         self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
         self.post_ids_by_link = {}  # short hash of link_key(old permalink) -> post id
         self.written_ids = array("q")
@@ -488,24 +489,18 @@ class Loader:
 
     def author(self, name):
         name = xml_text(name).strip()[:200]  # as a save stores it, so a re-run finds the row
-        key = name.lower()
-        if key not in self.authors:
-            self.authors[key] = Author.objects.filter(
-                name__iexact=name
-            ).first() or Author.objects.create(name=name)
-        return self.authors[key]
+        if self.authors is None:
+            self.authors = by_lowercased_name(Author.objects.all())
+        if (author := self.authors.get(name.lower())) is None:
+            author = self.authors[name.lower()] = Author.objects.create(name=name)
+        return author
 
     def tag(self, name):
         name = xml_text(name).strip()[:100]  # as a save stores it, so a re-run finds the row
-        key = name.lower()
         if self.tags is None:
-            self.tags = existing_tags()
-        tag = self.tags.get(key)
-        if tag is None:
-            tag = Tag.objects.create(name=name)
-        elif not isinstance(tag, Tag):
-            tag = Tag.from_db(connection.alias, ["id", "name", "slug"], tag)
-        self.tags[key] = tag
+            self.tags = by_lowercased_name(Tag.objects.all())
+        if (tag := self.tags.get(name.lower())) is None:
+            tag = self.tags[name.lower()] = Tag.objects.create(name=name)
         return tag
 
     def write_redirects(self, changed, urls):
