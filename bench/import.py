@@ -5,6 +5,7 @@ Run by hand, never by the test suite:
     .venv/bin/python bench/import.py                       # 2,000 and 10,000 posts
     .venv/bin/python bench/import.py --sizes 10000 40000   # memory should stay flat
     .venv/bin/python bench/import.py --sizes 100000 --no-rerun  # first import only
+    .venv/bin/python bench/import.py --sizes 10000 --tags 5000  # thousands of different tags
 
 Each size gets a fresh SQLite database (or DATABASE_URL, which must be a throwaway
 database: every run adds posts to it) and runs the command in a child process, whose
@@ -71,7 +72,7 @@ ITEM = """<item><title><![CDATA[{title}]]></title>
 """
 
 
-def write_export(path, count, rng):
+def write_export(path, count, rng, tags=60):
     from datetime import datetime, timedelta
 
     start = datetime(2012, 1, 1)
@@ -82,7 +83,7 @@ def write_export(path, count, rng):
             body = "\n\n".join(paragraphs[:2]) + "<!--more-->\n\n" + "\n\n".join(paragraphs[2:])
             title = " ".join(rng.choice(WORDS) for _ in range(6)).capitalize()
             date = start + timedelta(hours=n * 5)
-            tag1, tag2 = rng.sample(range(60), 2)
+            tag1, tag2 = rng.sample(range(tags), 2)
             export.write(ITEM.format(n=n, title=title, body=body, date=date, tag1=tag1, tag2=tag2))
         export.write("</channel></rss>\n")
 
@@ -112,6 +113,9 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--tags", type=int, default=60, help="different tags the posts draw their two from"
+    )
+    parser.add_argument(
         "--no-rerun", dest="rerun", action="store_false", help="time the first import only"
     )
     options = parser.parse_args()
@@ -119,7 +123,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="cw-import-bench-") as work:
         for size in options.sizes:
             export = Path(work) / f"export-{size}.xml"
-            write_export(export, size, random.Random(options.seed))
+            write_export(export, size, random.Random(options.seed), options.tags)
             env = dict(os.environ)
             env.setdefault("DATABASE_URL", f"sqlite:///{work}/bench-{size}.sqlite3")
             run_command(["migrate", "-v0"], env)
@@ -129,7 +133,8 @@ def main():
             rows.append((size, megabytes, first, again))
     vendor = os.environ.get("DATABASE_URL", "sqlite").split(":")[0]
     print(
-        f"\nimport_archive on synthetic WXR | database {vendor} | Python {sys.version.split()[0]}"
+        f"\nimport_archive on synthetic WXR | database {vendor} | {options.tags} tags | "
+        f"Python {sys.version.split()[0]}"
     )
     print(f"{'posts':>7} {'file MB':>8} {'first s':>8} {'posts/s':>8} {'peak MB':>8} "
           f"{'rerun s':>8} {'rerun/s':>8}")  # fmt: skip
