@@ -137,8 +137,7 @@ class Loader:
         self.series_parts = {}  # series id -> {part: post import key}
         self.stated_names = Counter()  # short hash of a series key -> posts naming it untitled
         self.title_stems = set()  # short hashes of the series keys of title stems
-        self.authors = None  # lowercased name -> Author, read when first needed
-        self.tags = None  # lowercased name -> Tag, read when first needed
+        self.by_name = {}  # Author or Tag -> {lowercased name: row}, read when first needed
         self.seen_keys = set()  # short hashes of import keys, to catch one post twice in a run
         self.post_ids_by_link = {}  # short hash of link_key(old permalink) -> post id
         self.written_ids = array("q")
@@ -462,12 +461,12 @@ class Loader:
         bylines, tagged, tags = [], [], {}
         for post, record in pairs:
             made = [
-                Byline(post=post, author=self.author(name), position=position)
+                Byline(post=post, author=self.named(Author, name), position=position)
                 for position, name in enumerate(dict.fromkeys(record.authors))
             ]
             prefetched(post, "bylines", made)  # its revision follows them
             bylines += made
-            by_id = {tag.pk: tag for tag in (self.tag(n) for n in record.tags if n.strip())}
+            by_id = {tag.pk: tag for tag in (self.named(Tag, n) for n in record.tags if n.strip())}
             tagged.extend((post.pk, self.post_type.pk, tag_id) for tag_id in by_id)
             tags[post.pk] = list(by_id.values())
         # Plain SQL: thousands of link rows need no model instances, and a queryset delete
@@ -487,21 +486,16 @@ class Loader:
         insert(bylines)
         return tags
 
-    def author(self, name):
-        name = xml_text(name).strip()[:200]  # as a save stores it, so a re-run finds the row
-        if self.authors is None:
-            self.authors = by_lowercased_name(Author.objects.all())
-        if (author := self.authors.get(name.lower())) is None:
-            author = self.authors[name.lower()] = Author.objects.create(name=name)
-        return author
-
-    def tag(self, name):
-        name = xml_text(name).strip()[:100]  # as a save stores it, so a re-run finds the row
-        if self.tags is None:
-            self.tags = by_lowercased_name(Tag.objects.all())
-        if (tag := self.tags.get(name.lower())) is None:
-            tag = self.tags[name.lower()] = Tag.objects.create(name=name)
-        return tag
+    def named(self, model, name):
+        """The author or tag of this name in any case; made if there is none."""
+        # Cut and cleaned as a save stores it, so a re-run finds the row.
+        name = xml_text(name).strip()[: model._meta.get_field("name").max_length]
+        if model not in self.by_name:
+            self.by_name[model] = by_lowercased_name(model.objects.all())
+        rows = self.by_name[model]
+        if (row := rows.get(name.lower())) is None:
+            row = rows[name.lower()] = model.objects.create(name=name)
+        return row
 
     def write_redirects(self, changed, urls):
         # Each redirect names its post, so it leads on only while the post is public.
