@@ -1,6 +1,8 @@
 """Posts citing a resource are recorded when either side is saved, not searched per request."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PostFactory, committed
 from wiki.models import Citation, Resource
@@ -29,6 +31,27 @@ def test_saving_a_post_records_or_drops_its_citations():
     with committed():
         post.save()
     assert resource.citations.count() == 0
+
+
+def test_saving_a_post_reads_only_the_resources_its_links_name():
+    cited = make_resource()
+    with committed():
+        for n in range(30):
+            Resource.objects.create(title=f"Other {n}", url=f"https://example.org/other/{n}")
+    post = PostFactory(body="<p>No links yet.</p>")
+    post.body = LINK + '<p><a href="https://example.org/other/7/">another</a></p>'
+    with CaptureQueriesContext(connection) as queries, committed():
+        post.save()
+    assert sorted(post.citations.values_list("resource__slug", flat=True)) == sorted(
+        [cited.slug, Resource.objects.get(title="Other 7").slug]
+    )
+    reads = [
+        q["sql"] for q in queries if q["sql"].startswith("SELECT") and "wiki_resource" in q["sql"]
+    ]
+    # Whether the library is empty, then the resources the links name: never all of them.
+    assert reads and all(
+        "LIMIT 1" in sql or "url_key" in sql.partition("WHERE")[2] for sql in reads
+    ), reads
 
 
 def test_changing_a_resource_address_moves_its_citations():

@@ -14,19 +14,24 @@ BATCH = 500
 
 
 def refresh_for_posts(post_ids):
-    """Re-read these posts' links and record the resources they cite."""
-    resources = dict(Resource.objects.values_list("url_key", "pk"))
+    """Re-read these posts' links and record the resources they cite: only the resources
+    their links name are read, so a save costs the same however large the library."""
+    if not Resource.objects.exists():  # nothing to cite, nor citations: no body need be read
+        return
     ids = iter(post_ids)
     while batch := list(islice(ids, BATCH)):
         Citation.objects.filter(post_id__in=batch).delete()
-        if not resources:
-            continue
         bodies = Post.objects.filter(pk__in=batch, body__contains="href=").values_list("pk", "body")
+        links = {(pk, key) for pk, body in bodies for key in linked_keys(body)}
+        resources = dict(
+            Resource.objects.filter(url_key__in={key for _, key in links})
+            .order_by()
+            .values_list("url_key", "pk")
+        )
         Citation.objects.bulk_create(
             [
                 Citation(post_id=pk, resource_id=resources[key])
-                for pk, body in bodies
-                for key in linked_keys(body)
+                for pk, key in links
                 if key in resources
             ],
             ignore_conflicts=True,
