@@ -3,6 +3,8 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from tests.factories import AuthorFactory, PostFactory, SeriesFactory
@@ -145,3 +147,18 @@ def test_sitemap_lists_exactly_the_published_posts(client, posts):
     root = ET.fromstring(response.content)
     locations = [el.text for el in root.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
     assert locations == [f"http://testserver{posts['public'].get_absolute_url()}"]
+
+
+def test_posts_with_one_title_get_numbered_slugs_looked_up_exactly_while_few():
+    slugs = [PostFactory(title="Grading for learning").slug for _ in range(12)]
+    assert slugs == ["grading-for-learning", *(f"grading-for-learning-{n}" for n in range(2, 13))]
+    # Up to nine namesakes are looked up by their exact slugs; only a tenth reads every slug
+    # that starts like the title (on SQLite a LIKE, which reads the whole table).
+    for title, prefix_reads in (
+        ("Grading for learning in rural districts", 0),
+        ("Grading for learning", 1),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            PostFactory(title=title)
+        slug_reads = [q["sql"] for q in queries if q["sql"].startswith('SELECT "blog_post"."slug"')]
+        assert len([sql for sql in slug_reads if "LIKE" in sql]) == prefix_reads, slug_reads

@@ -28,7 +28,7 @@ from competencyworks import revisions
 from competencyworks.bulk import insert, insert_rows, new_instance
 from competencyworks.html import HREF, link_key
 from competencyworks.models import MovedPage
-from competencyworks.publishing import Status, changes, unique_slug
+from competencyworks.publishing import SLUG_TRIES, Status, changes, unique_slug
 from competencyworks.search import index as search_index
 from competencyworks.text import clean_fields, xml_text
 
@@ -37,7 +37,6 @@ PAGE_CONFLICT = (
     "changed on this site since it was imported, and the source changed too: kept as it is "
     "here (--overwrite takes the source's version)"
 )
-SLUG_TRIES = 9
 POST_FIELDS = [
     "section", "title", "slug", "body", "excerpt", "summary", "status", "publish_at", "pinned",
     "series", "series_part", "crosspost_publisher", "crosspost_url", "crosspost_date",

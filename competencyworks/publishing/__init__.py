@@ -5,6 +5,7 @@ each change to public content once per transaction and acts on it after commit.
 """
 
 from competencyworks.publishing.states import (
+    SLUG_TRIES,
     Publishable,
     PublishedQuerySet,
     Stamped,
@@ -12,4 +13,4 @@ from competencyworks.publishing.states import (
     unique_slug,
 )
 
-__all__ = ["Publishable", "PublishedQuerySet", "Stamped", "Status", "unique_slug"]
+__all__ = ["SLUG_TRIES", "Publishable", "PublishedQuerySet", "Stamped", "Status", "unique_slug"]

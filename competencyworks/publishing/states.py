@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
+SLUG_TRIES = 9  # slugs of one title looked up exactly ("title", "title-2" … "title-9")
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -104,11 +106,14 @@ def unique_slug(instance, text, field="slug"):
     model = type(instance)
     max_length = model._meta.get_field(field).max_length
     base = (slugify(text) or "item")[: max_length - 6].strip("-")
-    taken = set(
-        model._base_manager.filter(**{f"{field}__startswith": base})
-        .exclude(pk=instance.pk)
-        .values_list(field, flat=True)
-    )
+    others = model._base_manager.exclude(pk=instance.pk).order_by()
+    # The first few candidates are looked up exactly, along the slug's index: reading every
+    # slug that starts like the title (a scan on SQLite, whose LIKE ignores case) is left to
+    # titles used more often than that.
+    candidates = [base, *(f"{base}-{number}" for number in range(2, SLUG_TRIES + 1))]
+    taken = set(others.filter(**{f"{field}__in": candidates}).values_list(field, flat=True))
+    if len(taken) == len(candidates):
+        taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
     candidate, number = base, 2
     while candidate in taken:
         candidate, number = f"{base}-{number}", number + 1
