@@ -29,6 +29,7 @@ COLUMNS = (
     "dated",
 )  # fmt: skip
 TEXT_COLUMNS = ("title", "tag_names", "summary", "body")  # what a vector is made of
+TEXT_POSITIONS = tuple(COLUMNS.index(name) for name in TEXT_COLUMNS)
 UPDATES = ", ".join(f"{column} = excluded.{column}" for column in COLUMNS[2:])
 
 
@@ -99,7 +100,7 @@ def document_texts(kind, item, tags):
 
 def row_texts(row):
     """The TEXT_COLUMNS of a row of COLUMNS."""
-    return tuple(row[COLUMNS.index(name)] for name in TEXT_COLUMNS)
+    return tuple(row[position] for position in TEXT_POSITIONS)
 
 
 def text_digest(texts):
