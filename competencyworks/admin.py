@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import reversion
 from django import forms
 from django.contrib import admin, messages
@@ -37,6 +39,18 @@ class StampedAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class WallClockDateTimeField(forms.SplitDateTimeField):
+    """A date and time in the site's zone, as its clocks show them. A time shown twice (the
+    hour repeated when summer time ends) is the first; a time the clocks skip is the same
+    moment as that wall time before the change (2:30 becomes 3:30). Django refuses both, so an
+    item dated in that hour could not be saved at all, even unchanged."""
+
+    def compress(self, data_list):
+        if not data_list or any(value in self.empty_values for value in data_list):
+            return super().compress(data_list)
+        return datetime.combine(*data_list).replace(tzinfo=timezone.get_current_timezone())
 
 
 class BoundedTagField(TagField):
@@ -280,6 +294,8 @@ class PublishableAdmin(StampedAdmin):
         if db_field.name == "status":
             # The publishing buttons set the status; the field carries it for a plain save.
             kwargs["widget"] = forms.HiddenInput
+        if db_field.name == "publish_at":
+            kwargs["form_class"] = WallClockDateTimeField
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "publish_at":
             field.help_text = (

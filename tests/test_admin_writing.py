@@ -2,7 +2,7 @@
 entries' names and identifiers, and editors' accounts, through /admin/ as an editor works."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -604,3 +604,26 @@ def test_only_superusers_may_add_editors(editor_client):
     )
     assert ADD_EDITOR_URL not in listing
     assert not get_user_model().objects.filter(username="x@example.org").exists()
+
+
+@pytest.mark.parametrize(
+    ("wall_time", "stored_utc"),
+    [
+        # New York's clocks show 1:30 twice on 2026-11-01: the first is summer time.
+        ("2026-11-01 01:30:00", datetime(2026, 11, 1, 5, 30, tzinfo=UTC)),
+        # They skip from 2:00 to 3:00 on 2026-03-08: 2:30 is the moment 3:30 shows.
+        ("2026-03-08 02:30:00", datetime(2026, 3, 8, 7, 30, tzinfo=UTC)),
+    ],
+)
+def test_an_item_dated_in_the_hour_a_clock_change_repeats_or_skips_saves(
+    editor_client, settings, wall_time, stored_utc
+):
+    settings.TIME_ZONE = "America/New_York"
+    post = PostFactory(publish_at=stored_utc)
+    url = post_change_url(post)
+    day, time = wall_time.split()
+    data = {**form_data(editor_client.get(url), "post_form"), "publish_at_0": day}
+    response = editor_client.post(url, {**data, "publish_at_1": time, "_save": "Save"})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    post.refresh_from_db()
+    assert post.publish_at == stored_utc
