@@ -35,10 +35,10 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py demo_login --port $(PORT)
 	DEBUG=1 DEBUG_PAGES=$(DEBUG_PAGES) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The production stack: DEBUG off, hashed static files, gunicorn. Production sets SECRET_KEY
-# and ALLOWED_HOSTS. Without a SECRET_KEY it is a trial on this machine: plain http and a
-# public fallback key, which gunicorn.conf.py refuses unless BIND is loopback (it is run
-# first, so a refused start changes nothing).
+# The production stack: DEBUG off, hashed static files, uWSGI (serve.py, with the settings in
+# gunicorn.conf.py). Production sets SECRET_KEY and ALLOWED_HOSTS. Without a SECRET_KEY it is
+# a trial on this machine: plain http and a public fallback key, which gunicorn.conf.py
+# refuses unless BIND is loopback (checked first, so a refused start changes nothing).
 ifdef SECRET_KEY
 SERVE_ENV := DEBUG=0
 else
@@ -46,10 +46,10 @@ SERVE_ENV := DEBUG=0 HTTPS=0 SERVE_MEDIA=1 SECRET_KEY=local-serve-only \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost}
 endif
 serve: $(INSTALLED)
-	$(SERVE_ENV) $(BIN)/python gunicorn.conf.py
+	$(SERVE_ENV) $(BIN)/python serve.py --check
 	$(SERVE_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(BIN)/python manage.py migrate --noinput
-	$(SERVE_ENV) $(BIN)/gunicorn competencyworks.wsgi -c gunicorn.conf.py
+	$(SERVE_ENV) $(BIN)/python serve.py
 
 # One test process per core; the browser tests run together on one of them.
 test: $(INSTALLED)

@@ -7,7 +7,7 @@ Run by hand, never by the test suite:
 It builds a fresh SQLite database in a temporary directory (or adds to DATABASE_URL),
 starts a private redis-server on a free port (the export cache and its build slots are
 shared by the workers through it, as in production), and serves the site with the
-production stack (`gunicorn -c gunicorn.conf.py`, page cache on, TRUSTED_PROXY_COUNT=1 so
+production stack (`python serve.py`: uWSGI, page cache on, TRUSTED_PROXY_COUNT=1 so
 each client thread can present its own address in X-Forwarded-For). Then:
 
   one cold      the first export: built with one query, compressed and cached
@@ -19,7 +19,7 @@ each client thread can present its own address in X-Forwarded-For). Then:
 
 During each burst a prober asks for the policy list page (a new address each time, so the
 page cache cannot answer) to show whether the rest of the site still answers. Peak RSS is
-the largest VmHWM of any gunicorn worker after the run (Linux /proc only).
+the largest VmHWM of any app server worker after the run (Linux /proc only).
 """
 
 import argparse
@@ -73,7 +73,7 @@ print(PolicyEntry.objects.count(), "entries")
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=20_000, help="policy entries to seed")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="WEB_CONCURRENCY")
     parser.add_argument("--burst", type=int, default=16, help="requests sent at once")
     parser.add_argument("--keep", action="store_true", help="keep the temporary database dir")
     return parser.parse_args(argv)
@@ -119,7 +119,7 @@ def burst(port, paths, clients):
 
 
 def worker_peak_rss_mb(master_pid):
-    """The largest VmHWM (peak resident memory) among gunicorn's workers, in MB."""
+    """The largest VmHWM (peak resident memory) among the app server's workers, in MB."""
     try:
         with open(f"/proc/{master_pid}/task/{master_pid}/children") as children:
             pids = children.read().split()
@@ -189,7 +189,7 @@ def main(argv=None):
         harness.manage(env, "collectstatic", "--noinput", "-v", "0")
         vendor = harness.database_vendor(env)
 
-        log_path = workdir.path / "gunicorn.log"
+        log_path = workdir.path / "server.log"
         rows = []
         n = args.burst
         clients = [f"10.0.1.{i}" for i in range(n)]
@@ -224,10 +224,10 @@ def main(argv=None):
         print()
         print(
             f"{args.entries} entries | database {vendor} | Python {platform.python_version()} | "
-            f"gunicorn {args.workers} sync workers | cache redis | CSV/JSON asked for as gzip"
+            f"uWSGI {args.workers} workers | cache redis | CSV/JSON asked for as gzip"
         )
         print("\n".join(harness.format_table(columns, rows)))
-        print(f"\nPeak RSS of the largest gunicorn worker: {peak:.0f} MB")
+        print(f"\nPeak RSS of the largest worker: {peak:.0f} MB")
         for line in problems[:5]:
             print(f"  log: {line}")
         return 1 if problems else 0

@@ -8,21 +8,24 @@ Run by hand, never by the test suite (needs nginx and wrk: `apt-get install ngin
 
 It builds a fresh SQLite database in a temporary directory (DATABASE_URL, if set, is used
 instead and gets the posts added), seeds it with `seed_demo --posts N`, collects static
-files, and starts gunicorn as production runs it (`gunicorn -c gunicorn.conf.py`, 2 sync
-workers, DEBUG=0, HTTPS=0, PAGE_CACHE_SECONDS=600, each worker caching in its own memory).
+files, and starts the app server as production runs it (`python serve.py`: uWSGI with
+gunicorn.conf.py's settings, 2 workers, DEBUG=0, HTTPS=0, PAGE_CACHE_SECONDS=600, each worker
+caching in its own memory).
 It saves the page's gzip answer and times, all on 127.0.0.1 with `wrk -t1 -c4` and
 `Accept-Encoding: gzip`:
 
   nginx static, keep-alive        the saved bytes as a file, connections kept
-  nginx static, one conn/request  the same with keepalive_timeout 0: gunicorn's sync
+  nginx static, one conn/request  the same with keepalive_timeout 0: the app server's
                                   workers close every connection, so this is the fair
                                   ceiling for Django
-  gunicorn floor                  the saved bytes from a six-line WSGI application under
-                                  the same gunicorn (gunicorn.conf.py, 2 workers): the most
-                                  any Django answer can get from gunicorn's sync workers
-  Django cached                   gunicorn directly; answered by the page cache's WSGI
-                                  front (X-Cache: hit)
-  nginx front cache               deploy/nginx/nginx.conf in front of that gunicorn, on plain
+  uWSGI floor                     the saved bytes from a six-line WSGI application under
+                                  the same server (serve.py, 2 workers): the most any
+                                  Django answer can get from it
+  Django cached                   the app server directly; answered by the page cache's
+                                  WSGI front (X-Cache: hit)
+  Django cached, gunicorn         the same under `gunicorn -c gunicorn.conf.py` (2 sync
+                                  workers), where a platform starts gunicorn itself
+  nginx front cache               deploy/nginx/nginx.conf in front of the app server, on plain
                                   http (TLS lines removed), its cache in the temporary
                                   directory (X-Front-Cache: HIT)
 
@@ -88,7 +91,7 @@ def parse_args(argv=None):
     parser.add_argument("--path", default="/blog/", help="the page to time")
     parser.add_argument("--rounds", type=int, default=3, help="times each case is timed")
     parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn WEB_CONCURRENCY")
+    parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument(
         "--nginx-config", type=Path, default=NGINX_CONFIG, help="the nginx front to time"
     )
@@ -210,7 +213,7 @@ def main(argv=None):
         env.pop("REDIS_URL", None)  # each worker caches in its own memory
         harness.prepare(env, args.posts)
         vendor = harness.database_vendor(env)
-        log_path = workdir.path / "gunicorn.log"
+        log_path = workdir.path / "server.log"
         with harness.Server(
             env, log_path, workers=args.workers, cache_seconds=CACHE_SECONDS
         ) as server:
@@ -229,20 +232,28 @@ def main(argv=None):
                     floor_env, workdir.path / "floor.log", workers=args.workers,
                     cache_seconds=0, app="floor_app",
                 ) as floor,
+                harness.Server(
+                    env, workdir.path / "gunicorn.log", workers=args.workers,
+                    cache_seconds=CACHE_SECONDS, gunicorn=True,
+                ) as gunicorn,
             ):  # fmt: skip
                 base = f"http://{harness.HOST}"
+                served = f"{harness.HOST}:{server.port}"  # the Host the saved page names
                 cases = {  # name: (address, Host header)
                     "nginx static, keep-alive": (f"{base}:{ports[0]}/page", None),
                     "nginx static, one conn/request": (f"{base}:{ports[1]}/page", None),
-                    "gunicorn floor": (f"{base}:{floor.port}/", None),
-                    "Django cached (gunicorn)": (f"{base}:{server.port}{args.path}", None),
+                    "uWSGI floor": (f"{base}:{floor.port}/", None),
+                    "Django cached": (f"{base}:{server.port}{args.path}", None),
+                    "Django cached, gunicorn": (f"{base}:{gunicorn.port}{args.path}", served),
                     "nginx front cache": (f"{base}:{ports[2]}{args.path}", harness.HOST),
                 }
                 time.sleep(0.5)
-                # Every gunicorn worker and the front cache hold the page before timing.
+                # Every worker of both servers and the front cache hold the page before timing.
                 harness.run_load(server.port, args.path, threads=4, total=40)
+                harness.run_load(gunicorn.port, args.path, threads=4, total=40, host=served)
                 expect = {
-                    "Django cached (gunicorn)": ("X-Cache", {"hit"}),
+                    "Django cached": ("X-Cache", {"hit"}),
+                    "Django cached, gunicorn": ("X-Cache", {"hit"}),
                     # A second went by: the site answered 304 (REVALIDATED), or the other
                     # worker, whose copy has its own ETag, sent its page (EXPIRED).
                     "nginx front cache": ("X-Front-Cache", {"HIT", "REVALIDATED", "EXPIRED"}),
@@ -267,8 +278,8 @@ def main(argv=None):
 
     print()
     print(
-        f"{args.path} from {args.posts} posts | database {vendor} | gunicorn {args.workers} "
-        f"sync workers (gunicorn.conf.py), page cache in each worker's memory | nginx "
+        f"{args.path} from {args.posts} posts | database {vendor} | {args.workers} workers "
+        f"(serve.py: uWSGI; gunicorn: sync), page cache in each worker's memory | nginx "
         f"{nginx_version()} | wrk -t1 -c4, Accept-Encoding: gzip, {args.rounds} rounds of "
         f"{args.seconds} s | Python {platform.python_version()} | {os.cpu_count()} CPUs shared "
         f"by client and servers | page {len(page.body)} B gzip"
@@ -293,15 +304,16 @@ def report(rates, problems, recycled, log_problems):
         print(line)
     print()
     front_share = median["nginx front cache"] / keep_alive
-    django_share = median["Django cached (gunicorn)"] / one_per_request
+    django_share = median["Django cached"] / one_per_request
     ok_front, ok_django = front_share >= TARGET_SHARE, django_share >= TARGET_SHARE
     print(f"nginx front cache = {front_share:.0%} of nginx static keep-alive "
           f"[>= {TARGET_SHARE:.0%}: {'PASS' if ok_front else 'MISS'}]")  # fmt: skip
-    print(f"Django cached = {django_share:.0%} of nginx static one connection per request "
-          f"[>= {TARGET_SHARE:.0%}: {'PASS' if ok_django else 'MISS'}], "
-          f"{median['Django cached (gunicorn)'] / median['gunicorn floor']:.0%} of the "
-          f"gunicorn floor")  # fmt: skip
-    print(f"gunicorn: {recycled} worker recycles (max_requests), "
+    print(
+        f"Django cached = {django_share:.0%} of nginx static one connection per request "
+        f"[>= {TARGET_SHARE:.0%}: {'PASS' if ok_django else 'MISS'}], "
+        f"{median['Django cached'] / median['uWSGI floor']:.0%} of the uWSGI floor"
+    )
+    print(f"uWSGI: {recycled} worker recycles (max-requests), "
           f"{len(log_problems)} error lines in the log")  # fmt: skip
     for line in [*problems, *log_problems[:5]]:
         print(f"  error: {line}")

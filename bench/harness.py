@@ -2,8 +2,8 @@
 
 Both scripts run from bench/, so they import this module as `harness`. The database is a
 fresh SQLite file in a temporary directory unless DATABASE_URL is set; the server is
-gunicorn with the production config (`gunicorn -c gunicorn.conf.py`, DEBUG=0, HTTPS=0)
-on a free 127.0.0.1 port; the client uses only the standard library, one kept
+the production app server (`python serve.py`: uWSGI with gunicorn.conf.py's settings, DEBUG=0,
+HTTPS=0) on a free 127.0.0.1 port; the client uses only the standard library, one kept
 http.client connection per thread, and only ever connects to 127.0.0.1. Like a browser,
 the client sends `Accept-Encoding: gzip` unless told to ask for `identity`, and counts a
 200 answer in the other encoding as an error.
@@ -31,8 +31,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 POST_LINK = re.compile(r'href="(/blog/\d{4}/\d{2}/\d{2}/[^"/]+/)"')
 TAG_LINK = re.compile(r'href="(/blog/tag/[^"/]+/)"')
-RECYCLED = "Autorestarting worker"  # gunicorn logs this when max_requests recycles a worker
-LOG_PROBLEMS = ("Traceback", "[ERROR]", "[CRITICAL]", "WORKER TIMEOUT", "Worker failed")
+RECYCLED = "is done. Seeya!"  # uWSGI logs this when max-requests recycles a worker
+LOG_PROBLEMS = ("Traceback", "[ERROR]", "[CRITICAL]", "HARAKIRI ON WORKER", "DAMN ! worker")
 STOP = threading.Event()  # set by a script's signal handler: clients stop sending
 GZIP, IDENTITY = "gzip", "identity"  # the Accept-Encoding values the client sends
 VENDOR_CODE = """
@@ -169,10 +169,12 @@ class Reply:
         return gzip.decompress(self.body) if self.content_encoding == GZIP else self.body
 
 
-def fetch(connection, path, encoding=GZIP):
-    """GET path on a kept connection, accepting `encoding`; return a Reply. Reconnects as needed."""
+def fetch(connection, path, encoding=GZIP, host=None):
+    """GET path on a kept connection, accepting `encoding` (and naming `host`, if given);
+    return a Reply. Reconnects as needed."""
+    headers = {"Accept-Encoding": encoding, **({"Host": host} if host else {})}
     try:
-        connection.request("GET", path, headers={"Accept-Encoding": encoding})
+        connection.request("GET", path, headers=headers)
         response = connection.getresponse()
         body = response.read()
         return Reply(
@@ -215,15 +217,19 @@ def blog_links(port, encoding=GZIP):
 
 
 class Server:
-    """gunicorn with the production config on a free port; always stopped on exit.
+    """The production app server (serve.py) on a free port; always stopped on exit.
 
     cache_seconds is PAGE_CACHE_SECONDS: 0 makes every request render its page. `app` is the
-    WSGI application gunicorn serves.
+    module whose WSGI application it serves. gunicorn=True runs `gunicorn -c gunicorn.conf.py`
+    instead, the same settings, for comparison.
     """
 
-    def __init__(self, env, log_path, *, workers, cache_seconds, app="competencyworks.wsgi"):
+    def __init__(
+        self, env, log_path, *, workers, cache_seconds, app="competencyworks.wsgi", gunicorn=False
+    ):
         self.label = "cached" if cache_seconds else "uncached"
         self.app = app
+        self.gunicorn = gunicorn
         self.port = free_port()
         self.log_path = log_path
         self.env = {
@@ -236,8 +242,9 @@ class Server:
         self.log = None
 
     def __enter__(self):
-        command = [sys.executable, "-m", "gunicorn", self.app]
-        command += ["-c", "gunicorn.conf.py"]
+        command = [sys.executable, "serve.py", self.app]
+        if self.gunicorn:
+            command = [sys.executable, "-m", "gunicorn", self.app, "-c", "gunicorn.conf.py"]
         self.log = open(self.log_path, "w")  # closed in stop()
         self.process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
@@ -267,7 +274,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 sys.exit(
-                    f"gunicorn ({self.label}) exited with {self.process.returncode}:\n"
+                    f"The server ({self.label}) exited with {self.process.returncode}:\n"
                     f"{self.log_path.read_text()}"
                 )
             try:
@@ -276,10 +283,10 @@ class Server:
             except (OSError, http.client.HTTPException):
                 pass
             time.sleep(0.2)
-        sys.exit(f"gunicorn ({self.label}) did not answer in {timeout}s:\n{self.log_path}")
+        sys.exit(f"The server ({self.label}) did not answer in {timeout}s:\n{self.log_path}")
 
     def log_summary(self):
-        """(workers recycled by max_requests, problem lines) from the gunicorn log so far."""
+        """(workers recycled by max_requests, problem lines) from the server's log so far."""
         lines = self.log_path.read_text(errors="replace").splitlines()
         recycled = sum(RECYCLED in line for line in lines)
         problems = [line for line in lines if any(word in line for word in LOG_PROBLEMS)]
@@ -337,7 +344,7 @@ class Load:
         return ordered[max(0, math.ceil(share * len(ordered)) - 1)] * 1000
 
 
-def run_load(port, path, *, threads, total, seconds=None, encoding=GZIP):
+def run_load(port, path, *, threads, total, seconds=None, encoding=GZIP, host=None):
     """GET path from `threads` keep-alive clients until `total` are sent or `seconds` pass.
 
     Any answer but a 200 in `encoding` counts as an error.
@@ -359,7 +366,7 @@ def run_load(port, path, *, threads, total, seconds=None, encoding=GZIP):
                     sent += 1
                 started = time.perf_counter()
                 try:
-                    reply = fetch(connection, path, encoding)
+                    reply = fetch(connection, path, encoding, host)
                     problem, cache_header = reply.problem(encoding), reply.x_cache
                 except (OSError, http.client.HTTPException) as exc:
                     problem, cache_header = f"{type(exc).__name__}: {exc}", None

@@ -1,4 +1,4 @@
-"""Load benchmark: the public pages uncached, page-cached, and a static copy, under gunicorn.
+"""Load benchmark: the public pages uncached, page-cached, and a static copy, under uWSGI.
 
 Run by hand, never by the test suite:
 
@@ -10,8 +10,8 @@ Run by hand, never by the test suite:
 Without DATABASE_URL it builds a fresh SQLite database in a temporary directory (removed
 afterwards unless --keep); with DATABASE_URL set it uses that database and adds N more
 synthetic posts to it. It runs `collectstatic --noinput` (DEBUG=0) into the settings'
-STATIC_ROOT, then serves the site twice with the production stack (`gunicorn -c
-gunicorn.conf.py`, DEBUG=0, HTTPS=0, WhiteNoise), one server at a time on a free
+STATIC_ROOT, then serves the site twice with the production stack (`python
+serve.py`: uWSGI, DEBUG=0, HTTPS=0, WhiteNoise), one server at a time on a free
 127.0.0.1 port:
 
   uncached  PAGE_CACHE_SECONDS=0: every request renders the page;
@@ -33,7 +33,7 @@ GZipMiddleware (and are cached compressed) and the static copy comes from its .g
 the wire and uncompressed.
 
 Each case sends --requests GETs from each --concurrency level of client threads, each
-thread with one http.client connection that asks for keep-alive (gunicorn's sync workers
+thread with one http.client connection that asks for keep-alive (the app server's workers
 close it after every response anyway; the "conns" column counts the TCP connections
 opened). A failed request, or any answer but a 200 in the encoding asked for
 (Content-Encoding gzip, or none with --identity), is an error. The client uses only the
@@ -83,7 +83,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--concurrency", type=int, nargs="+", default=[1, 4, 16], help="client thread counts"
     )
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn WEB_CONCURRENCY")
+    parser.add_argument("--workers", type=int, default=2, help="WEB_CONCURRENCY")
     parser.add_argument(
         "--redis", action="store_true", help=f"cache in {REDIS_URL} (flushed first)"
     )
@@ -233,7 +233,7 @@ def print_targets(cases, pages, replies, top):
 
 
 def terminated(signum, frame):
-    """SIGTERM: unwind through the finally blocks (stop gunicorn, delete the static copies)."""
+    """SIGTERM: unwind through the finally blocks (stop the server, delete the static copies)."""
     harness.STOP.set()
     raise SystemExit(f"bench/load.py: stopped by signal {signum}")
 
@@ -263,7 +263,7 @@ def run(args, env, workdir, static_copy, static_gzip):
     idle_before = background_cpu()
     if args.redis:
         flush_redis()
-    log_path = workdir.path / "gunicorn-uncached.log"
+    log_path = workdir.path / "server-uncached.log"
     with harness.Server(env, log_path, workers=args.workers, cache_seconds=0) as server:
         pages = pick_pages(server.port, args.encoding)
         for name, path in pages:
@@ -278,7 +278,7 @@ def run(args, env, workdir, static_copy, static_gzip):
     static_path = f"/static/{STATIC_NAME}"
     if args.redis:
         flush_redis()
-    log_path = workdir.path / "gunicorn-cached.log"
+    log_path = workdir.path / "server-cached.log"
     with harness.Server(env, log_path, workers=args.workers, cache_seconds=CACHE_SECONDS) as server:
         replies["static copy"] = harness.get_page(server.port, static_path, args.encoding)
         if replies["static copy"].content() != home:
@@ -297,8 +297,8 @@ def run(args, env, workdir, static_copy, static_gzip):
     cases.sort(key=lambda c: (order[c.page], modes[c.mode], c.concurrency))
     print()
     print(
-        f"{args.posts} posts | database {vendor} | gunicorn {args.workers} sync workers "
-        f"(gunicorn.conf.py) | cache {'redis' if args.redis else 'locmem'} | "
+        f"{args.posts} posts | database {vendor} | uWSGI {args.workers} workers "
+        f"(serve.py) | cache {'redis' if args.redis else 'locmem'} | "
         f"Python {platform.python_version()} | {os.cpu_count()} CPUs shared by client "
         f"and server | {args.requests} requests per case | Accept-Encoding {args.encoding}"
     )
@@ -310,7 +310,7 @@ def run(args, env, workdir, static_copy, static_gzip):
     print_table(cases)
     print()
     for mode, (recycled, problems) in logs.items():
-        print(f"gunicorn {mode}: {recycled} worker recycles (max_requests), "
+        print(f"uWSGI {mode}: {recycled} worker recycles (max-requests), "
               f"{len(problems)} error lines in the log")  # fmt: skip
         for line in problems[:5]:
             print(f"    {line}")
@@ -319,7 +319,7 @@ def run(args, env, workdir, static_copy, static_gzip):
     log_problems = any(problems for _, problems in logs.values())
     if any(c.load.errors for c in cases) or log_problems:
         workdir.keep = True
-        print(f"\nErrors: gunicorn logs in {workdir.path}")
+        print(f"\nErrors: server logs in {workdir.path}")
     return 0 if passed and not log_problems else 1
 
 

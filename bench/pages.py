@@ -1,4 +1,4 @@
-"""Page benchmark: seed a database, serve it with gunicorn, time the main public pages.
+"""Page benchmark: seed a database, serve it with uWSGI, time the main public pages.
 
 Run by hand, never by the test suite:
 
@@ -7,11 +7,11 @@ Run by hand, never by the test suite:
 Without DATABASE_URL it builds a fresh SQLite database in a temporary directory
 (removed afterwards unless --keep). With DATABASE_URL set it uses that database
 and adds N more synthetic posts to it. The server is the production stack
-(`gunicorn -c gunicorn.conf.py`) with PAGE_CACHE_SECONDS=0, so every request renders
+(`python serve.py`: uWSGI) with PAGE_CACHE_SECONDS=0, so every request renders
 its page. Only the standard library is used on the client side, and it only ever
 connects to 127.0.0.1. Like a browser it sends `Accept-Encoding: gzip`, so the times
-include GZipMiddleware. Each client thread keeps one http.client connection; gunicorn's
-sync workers close it after every response, so in practice each request opens a fresh
+include GZipMiddleware. Each client thread keeps one http.client connection; the app server's
+workers close it after every response, so in practice each request opens a fresh
 local TCP connection (reopened for us).
 """
 
@@ -86,7 +86,7 @@ def main(argv=None):
         harness.prepare(env, args.posts)
         vendor = harness.database_vendor(env)
 
-        log_path = workdir.path / "gunicorn.log"
+        log_path = workdir.path / "server.log"
         results = []
         with harness.Server(env, log_path, workers=WORKERS, cache_seconds=0) as server:
             for name, path in pick_pages(server.port):
@@ -95,13 +95,13 @@ def main(argv=None):
 
         header = (
             f"{args.posts} posts | database {vendor} | Python {platform.python_version()} | "
-            f"gunicorn {WORKERS} sync workers | concurrency {args.concurrency} | "
+            f"uWSGI {WORKERS} workers | concurrency {args.concurrency} | "
             f"{args.seconds:g}s per page | Accept-Encoding {harness.GZIP}"
         )
         print_table(results, header)
         if any(load.errors for _, _, load in results):
             workdir.keep = True
-            print(f"\nSome requests failed; gunicorn log: {log_path}")
+            print(f"\nSome requests failed; server log: {log_path}")
             return 1
         return 0
 

@@ -29,7 +29,8 @@ EXPORT_GZIP_LEVEL = 6
 # Requests building (or waiting for) an export at once, across processes and lists: the rest
 # of the workers keep serving pages.
 EXPORT_SLOTS = 2
-# Longer than any request may run (gunicorn's timeout is 30 s), so a killed worker's slot frees.
+# Longer than any request may run (the app server's timeout is 30 s), so a killed worker's slot
+# frees.
 EXPORT_SLOT_SECONDS = 60
 EXPORT_WAIT_SECONDS = 20
 EXPORT_POLL_SECONDS = 0.1

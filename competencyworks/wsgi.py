@@ -12,7 +12,8 @@ from competencyworks.pagecache.front import PageCacheFront  # noqa: E402  (needs
 # Cached pages for anonymous readers are answered before Django's request handling.
 application = PageCacheFront(django_application)
 
-# Loaded now rather than on each worker's first request (about 0.4 s): once in gunicorn's
-# master process, which its workers share (preload_app), or at each worker's start.
+# Loaded now rather than on each worker's first request (about 0.4 s): once in the app
+# server's master process, which its workers share (uWSGI forks them from it, as gunicorn
+# does with preload_app), or at each worker's start.
 import_module(settings.ROOT_URLCONF)
 import_module("xhtml2pdf.pisa")

@@ -37,7 +37,8 @@ def free_port():
 
 @pytest.fixture
 def app_processes(tmp_path):
-    """Two separate gunicorn processes serving the test database with production settings."""
+    """Two separate app servers (serve.py, one worker each) serving the test database with
+    production settings."""
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -57,12 +58,14 @@ def app_processes(tmp_path):
     processes, ports = [], []
     for _ in range(2):
         port = free_port()
-        log = str(tmp_path / f"{port}.log")
-        command = [
-            sys.executable, "-m", "gunicorn", "competencyworks.wsgi", "-w", "1",
-            "-b", f"127.0.0.1:{port}", "--error-logfile", log, "--access-logfile", log,
-        ]  # fmt: skip
-        processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        server_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+        with open(tmp_path / f"{port}.log", "w") as log:
+            processes.append(
+                subprocess.Popen(
+                    [sys.executable, "serve.py"], cwd=ROOT, env=server_env, stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+            )  # fmt: skip
         ports.append(port)
     for port in ports:
         for _ in range(300):  # up to 30 s: a busy CI machine starts Django slowly

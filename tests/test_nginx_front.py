@@ -99,19 +99,21 @@ def wait_for(url, **options):
 
 @contextlib.contextmanager
 def behind_front(tmp_path, env):
-    """Two app processes (gunicorn, one worker each) behind the shipped front; yields the
+    """Two app servers (serve.py, one worker each) behind the shipped front; yields the
     front's https and http addresses and the app processes' ports."""
     app_ports, processes = [free_port(), free_port()], []
     # nginx's workers (nobody) cannot enter pytest's folders: the cache gets one of its own.
     cache = tempfile.mkdtemp(prefix="cw-test-front-cache-")
     try:
         for port in app_ports:
-            log = str(tmp_path / f"app-{port}.log")
-            command = [
-                sys.executable, "-m", "gunicorn", "competencyworks.wsgi", "-w", "1",
-                "-b", f"127.0.0.1:{port}", "--access-logfile", log, "--error-logfile", log,
-            ]  # fmt: skip
-            processes.append(subprocess.Popen(command, cwd=ROOT, env=env))
+            server_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
+            with open(tmp_path / f"app-{port}.log", "w") as log:
+                processes.append(
+                    subprocess.Popen(
+                        [sys.executable, "serve.py"], cwd=ROOT, env=server_env, stdout=log,
+                        stderr=subprocess.STDOUT,
+                    )
+                )  # fmt: skip
         for port in app_ports:
             wait_for(f"http://127.0.0.1:{port}/healthz", headers=HOST)
         http_port, https_port = free_port(), free_port()

@@ -2,7 +2,8 @@
 
 A fresh database (a SQLite file, or a throwaway PostgreSQL database when the suite runs
 on PostgreSQL) with the demo content and an editor account, static files collected, and
-gunicorn with the production settings (DEBUG off, hashed static files, CSP, page cache).
+the production app server (`python serve.py`: uWSGI; DEBUG off, hashed static files, CSP,
+page cache).
 The browser tests only speak HTTP to it, as readers and editors do.
 """
 
@@ -22,7 +23,6 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
-GUNICORN_CONF = "gunicorn.conf.py"
 EDITOR = ("editor", "a browser editor's password")
 CREATE_EDITOR = """
 from django.contrib.auth.models import Group, User
@@ -119,13 +119,13 @@ def wait_until_ready(process, url, log, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}:\n{log.read_text()}")
+            raise RuntimeError(f"The server exited with {process.returncode}:\n{log.read_text()}")
         try:
             urllib.request.urlopen(f"{url}/healthz", timeout=2)
             return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {timeout}s:\n{log.read_text()}")
+    raise RuntimeError(f"The server did not answer within {timeout}s:\n{log.read_text()}")
 
 
 def serve(workdir, database_name):
@@ -139,10 +139,10 @@ def serve(workdir, database_name):
         manage(env, "seed_demo")
         manage(env, "shell", "--no-imports", "-c", CREATE_EDITOR)
         manage(env, "collectstatic", "--noinput")
-        log = workdir / "gunicorn.log"
+        log = workdir / "server.log"
         with log.open("w") as output:
             process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "competencyworks.wsgi", "-c", GUNICORN_CONF],
+                [sys.executable, "serve.py"],
                 cwd=ROOT,
                 env=env,
                 stdout=output,
