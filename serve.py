@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-APP = "competencyworks.wsgi"
+APP = "competencyworks.wsgi:dated_application"
 # Request headers as large as nginx passes on (4 x 8 KB); at uWSGI's default of 4 KB a request
 # carrying a few large cookies is dropped without an answer.
 HEADER_BUFFER = 32 * 1024

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
@@ -35,10 +36,14 @@ def free_port():
 
 
 class Server:
-    """serve.py serving the module `app` (source in `code`) from tmp_path."""
+    """serve.py serving the module `app` (source in `code`) from tmp_path, or the site itself
+    when `code` is None."""
 
     def __init__(self, tmp_path, code=APP, **env):
-        (tmp_path / "app.py").write_text(code)
+        self.module = []
+        if code is not None:
+            (tmp_path / "app.py").write_text(code)
+            self.module = ["app"]
         self.port = free_port()
         self.log = tmp_path / "server.log"
         self.env = {
@@ -50,14 +55,14 @@ class Server:
     def __enter__(self):
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "serve.py", "app"], cwd=ROOT, env=self.env, stdout=log,
+                [sys.executable, "serve.py", *self.module], cwd=ROOT, env=self.env, stdout=log,
                 stderr=subprocess.STDOUT,
             )  # fmt: skip
         for _ in range(200):
             if self.process.poll() is not None:
                 return self
             try:
-                self.get("/")
+                self.get("/healthz")
                 return self
             except OSError:
                 time.sleep(0.05)
@@ -69,11 +74,16 @@ class Server:
             self.process.wait()
 
     def get(self, path, headers=None):
+        response = self.response(path, headers)
+        return response.status, response.getheader("Connection"), response.body
+
+    def response(self, path, headers=None):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
             connection.request("GET", path, headers=headers or {})
             response = connection.getresponse()
-            return response.status, response.getheader("Connection"), response.read().decode()
+            response.body = response.read().decode()
+            return response
         finally:
             connection.close()
 
@@ -89,10 +99,10 @@ def test_the_settings_reach_the_server(monkeypatch):
     arguments = SERVE["uwsgi_arguments"](runpy.run_path(str(ROOT / "gunicorn.conf.py")))
 
     for expected in [
-        "--http-socket=/run/competencyworks.sock", "--module=competencyworks.wsgi",
-        "--processes=4", "--threads=3", "--harakiri=45", "--max-requests=6000",
-        "--max-requests-delta=200", "--req-logger=file:/var/log/cw/access.log", "--master",
-        "--need-app",
+        "--http-socket=/run/competencyworks.sock",
+        "--module=competencyworks.wsgi:dated_application", "--processes=4", "--threads=3",
+        "--harakiri=45", "--max-requests=6000", "--max-requests-delta=200",
+        "--req-logger=file:/var/log/cw/access.log", "--master", "--need-app",
     ]:  # fmt: skip
         assert expected in arguments
     assert "--disable-logging" not in arguments
@@ -149,3 +159,19 @@ def test_a_site_that_cannot_load_stops_the_server(tmp_path):
 
     assert server.process.returncode != 0
     assert "a setting is missing" in server.log.read_text()
+
+
+def test_the_site_answers_with_one_date_header(tmp_path):
+    """HTTP/1.1 asks an origin server for a Date on every answer; uWSGI writes none itself."""
+    site = {
+        "DEBUG": "0", "HTTPS": "0", "SECRET_KEY": "q8Vd2-mX0rTb7Lw_Zf4kNc1Hs9PyGe3JuAo6RiMt5lEz",
+        "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "REDIS_URL": "", "STATIC_ROOT": str(tmp_path), "WEB_CONCURRENCY": "1",
+    }  # fmt: skip
+    with Server(tmp_path, code=None, **site) as server:
+        response = server.response("/healthz")
+
+    assert response.status == 200, server.log.read_text()
+    dates = response.headers.get_all("Date")
+    assert len(dates) == 1
+    assert abs(parsedate_to_datetime(dates[0]).timestamp() - time.time()) < 5
