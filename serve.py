@@ -29,6 +29,9 @@ ALWAYS = [
     "--need-app",  # exit when the site fails to load, instead of answering 500s without it
     "--single-interpreter",
     "--enable-threads",  # the site's and Sentry's threads run between requests
+    # Workers are forked in C: run Python's own fork hooks (fresh locks in logging and
+    # threading in each worker), as os.fork() does under gunicorn.
+    "--py-call-uwsgi-fork-hooks",
     "--thunder-lock",
     "--vacuum",
     # SIGTERM (systemd, containers) stops after the requests in hand, as it does gunicorn.
