@@ -98,3 +98,16 @@ def manage(*args, database, **env):
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def app_server(env, port, log_path):
+    """`python serve.py`, the production app server, with one worker on 127.0.0.1:port,
+    writing its log to log_path; the caller stops it."""
+    with open(log_path, "w") as log:
+        return subprocess.Popen(
+            [sys.executable, "serve.py"],
+            cwd=ROOT,
+            env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )

@@ -23,6 +23,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from tests.factories import PostFactory, UserFactory
+from tests.processes import app_server
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -58,14 +59,7 @@ def app_processes(tmp_path):
     processes, ports = [], []
     for _ in range(2):
         port = free_port()
-        server_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-        with open(tmp_path / f"{port}.log", "w") as log:
-            processes.append(
-                subprocess.Popen(
-                    [sys.executable, "serve.py"], cwd=ROOT, env=server_env, stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )  # fmt: skip
+        processes.append(app_server(env, port, tmp_path / f"{port}.log"))
         ports.append(port)
     for port in ports:
         for _ in range(300):  # up to 30 s: a busy CI machine starts Django slowly
@@ -154,6 +148,7 @@ import json, django
 django.setup()
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from tests.factories import PostFactory, UserFactory
+from tests.processes import app_server
 chief = UserFactory(username="chief", is_staff=True, is_superuser=True)
 hasher = PBKDF2PasswordHasher()
 chief.password = hasher.encode("a long enough password", hasher.salt(), iterations=1000)

@@ -12,7 +12,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,7 +20,13 @@ import httpx
 import pytest
 
 from tests.factories import PostFactory
-from tests.processes import collected_static, production_env, run_django, shared_database_url
+from tests.processes import (
+    app_server,
+    collected_static,
+    production_env,
+    run_django,
+    shared_database_url,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "deploy" / "nginx" / "nginx.conf"
@@ -106,14 +111,7 @@ def behind_front(tmp_path, env):
     cache = tempfile.mkdtemp(prefix="cw-test-front-cache-")
     try:
         for port in app_ports:
-            server_env = {**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"}
-            with open(tmp_path / f"app-{port}.log", "w") as log:
-                processes.append(
-                    subprocess.Popen(
-                        [sys.executable, "serve.py"], cwd=ROOT, env=server_env, stdout=log,
-                        stderr=subprocess.STDOUT,
-                    )
-                )  # fmt: skip
+            processes.append(app_server(env, port, tmp_path / f"app-{port}.log"))
         for port in app_ports:
             wait_for(f"http://127.0.0.1:{port}/healthz", headers=HOST)
         http_port, https_port = free_port(), free_port()
