@@ -2,7 +2,7 @@
 
 `make serve` runs it:
 
-    python serve.py            # serve competencyworks.wsgi
+    python serve.py            # serve the site (competencyworks.wsgi, with a Date header)
     python serve.py MODULE     # serve another WSGI module's `application` (the benchmarks)
     python serve.py --check    # only check the settings (a refused start changes nothing)
 
@@ -23,6 +23,7 @@ APP = "competencyworks.wsgi:dated_application"
 # carrying a few large cookies is dropped without an answer.
 HEADER_BUFFER = 32 * 1024
 BACKLOG = 2048  # gunicorn's; uWSGI refuses to start above the kernel's somaxconn
+SOMAXCONN = Path("/proc/sys/net/core/somaxconn")
 ALWAYS = [
     "--strict",  # an unknown option is an error, not a warning
     "--master",
@@ -47,9 +48,9 @@ ALWAYS = [
 ]
 
 
-def listen_backlog(somaxconn=Path("/proc/sys/net/core/somaxconn")):
+def listen_backlog():
     try:
-        return min(BACKLOG, int(somaxconn.read_text()))
+        return min(BACKLOG, int(SOMAXCONN.read_text()))
     except (OSError, ValueError):
         return 128  # the kernel default where /proc does not say
 
