@@ -220,13 +220,11 @@ class Server:
     """The production app server (serve.py) on a free port; always stopped on exit.
 
     cache_seconds is PAGE_CACHE_SECONDS: 0 makes every request render its page. `app` is the
-    module whose WSGI application it serves. gunicorn=True runs `gunicorn -c gunicorn.conf.py`
-    instead, the same settings, for comparison.
+    module whose WSGI application it serves instead of the site. gunicorn=True runs the site
+    under `gunicorn -c gunicorn.conf.py` instead, the same settings, for comparison.
     """
 
-    def __init__(
-        self, env, log_path, *, workers, cache_seconds, app="competencyworks.wsgi", gunicorn=False
-    ):
+    def __init__(self, env, log_path, *, workers, cache_seconds, app=None, gunicorn=False):
         self.label = "cached" if cache_seconds else "uncached"
         self.app = app
         self.gunicorn = gunicorn
@@ -242,9 +240,10 @@ class Server:
         self.log = None
 
     def __enter__(self):
-        command = [sys.executable, "serve.py", self.app]
+        command = [sys.executable, "serve.py", *filter(None, [self.app])]
         if self.gunicorn:
-            command = [sys.executable, "-m", "gunicorn", self.app, "-c", "gunicorn.conf.py"]
+            command = [sys.executable, "-m", "gunicorn", "competencyworks.wsgi"]
+            command += ["-c", "gunicorn.conf.py"]
         self.log = open(self.log_path, "w")  # closed in stop()
         self.process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
