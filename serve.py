@@ -70,6 +70,9 @@ def uwsgi_arguments(settings, app=APP):
         f"--listen={listen_backlog()}",
         *ALWAYS,
     ]
+    if settings["bind"].startswith("unix:"):
+        # Writable by the proxy's user, as gunicorn leaves its socket (umask 0).
+        arguments.append("--chmod-socket=666")
     if settings["threads"] > 1:
         arguments.append(f"--threads={settings['threads']}")
     if settings["accesslog"] is None:

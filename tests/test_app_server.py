@@ -103,6 +103,7 @@ def test_the_settings_reach_the_server(monkeypatch):
         "--module=competencyworks.wsgi:dated_application", "--processes=4", "--threads=3",
         "--harakiri=45", "--max-requests=6000", "--max-requests-delta=200",
         "--req-logger=file:/var/log/cw/access.log", "--master", "--need-app",
+        "--chmod-socket=666",
     ]:  # fmt: skip
         assert expected in arguments
     assert "--disable-logging" not in arguments
@@ -116,6 +117,7 @@ def test_without_an_access_log_the_server_writes_none(monkeypatch):
 
     assert "--disable-logging" in arguments
     assert not [argument for argument in arguments if argument.startswith("--threads")]
+    assert not [argument for argument in arguments if argument.startswith("--chmod-socket")]
 
 
 def test_answers_close_their_connection_and_large_headers_are_read(tmp_path):
