@@ -71,7 +71,7 @@ def uwsgi_arguments(settings, app=APP):
         *ALWAYS,
     ]
     if settings["bind"].startswith("unix:"):
-        # Writable by the proxy's user, as gunicorn leaves its socket (umask 0).
+        # Writable by the proxy's user: gunicorn leaves its socket writable by all (umask 0).
         arguments.append("--chmod-socket=666")
     if settings["threads"] > 1:
         arguments.append(f"--threads={settings['threads']}")
