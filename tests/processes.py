@@ -2,6 +2,7 @@
 
 import functools
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -100,14 +101,21 @@ def manage(*args, database, **env):
     )
 
 
-def app_server(env, port, log_path):
-    """`python serve.py`, the production app server, with one worker on 127.0.0.1:port,
-    writing its log to log_path; the caller stops it."""
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_server(env, port, log_path, *arguments, workers=1):
+    """`python serve.py [arguments]`, the production app server, with `workers` on
+    127.0.0.1:port, writing its log to log_path; the caller stops it."""
     with open(log_path, "w") as log:
         return subprocess.Popen(
-            [sys.executable, "serve.py"],
+            [sys.executable, "serve.py", *arguments],
             cwd=ROOT,
-            env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1"},
+            env={**env, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers)},
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -5,15 +5,14 @@ import http.client
 import os
 import runpy
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
+
+from tests.processes import app_server, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = runpy.run_path(str(ROOT / "serve.py"), run_name="serve")
@@ -29,12 +28,6 @@ def application(environ, start_response):
 """
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Server:
     """serve.py serving the module `app` (source in `code`) from tmp_path, or the site itself
     when `code` is None."""
@@ -47,17 +40,12 @@ class Server:
         self.port = free_port()
         self.log = tmp_path / "server.log"
         self.env = {
-            **os.environ, "PYTHONPATH": str(tmp_path), "BIND": f"127.0.0.1:{self.port}",
-            "WEB_CONCURRENCY": "2", "SECRET_KEY": "app-server-test", **env,
+            **os.environ, "PYTHONPATH": str(tmp_path), "SECRET_KEY": "app-server-test", **env
         }  # fmt: skip
         self.process = None
 
     def __enter__(self):
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "serve.py", *self.module], cwd=ROOT, env=self.env, stdout=log,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        self.process = app_server(self.env, self.port, self.log, *self.module, workers=2)
         for _ in range(200):
             if self.process.poll() is not None:
                 return self
@@ -168,7 +156,7 @@ def test_the_site_answers_with_one_date_header(tmp_path):
     site = {
         "DEBUG": "0", "HTTPS": "0", "SECRET_KEY": "q8Vd2-mX0rTb7Lw_Zf4kNc1Hs9PyGe3JuAo6RiMt5lEz",
         "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "REDIS_URL": "", "STATIC_ROOT": str(tmp_path), "WEB_CONCURRENCY": "1",
+        "REDIS_URL": "", "STATIC_ROOT": str(tmp_path),
     }  # fmt: skip
     with Server(tmp_path, code=None, **site) as server:
         response = server.response("/healthz")

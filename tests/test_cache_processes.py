@@ -23,17 +23,11 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
 from tests.factories import PostFactory, UserFactory
-from tests.processes import app_server
+from tests.processes import app_server, free_port
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -148,7 +142,7 @@ import json, django
 django.setup()
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from tests.factories import PostFactory, UserFactory
-from tests.processes import app_server
+from tests.processes import app_server, free_port
 chief = UserFactory(username="chief", is_staff=True, is_superuser=True)
 hasher = PBKDF2PasswordHasher()
 chief.password = hasher.encode("a long enough password", hasher.salt(), iterations=1000)

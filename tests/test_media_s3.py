@@ -1,6 +1,5 @@
 """Media on S3-compatible object storage (django-storages), against a local S3 server."""
 
-import socket
 import subprocess
 import sys
 
@@ -11,17 +10,12 @@ from moto.server import ThreadedMotoServer
 from blog.models import Post
 from tests.conftest import image_bytes
 from tests.factories import PostFactory, SectionFactory
+from tests.processes import free_port
 from tests.test_blog_admin import POST_ADD_URL, post_form_data, upload
 from tests.test_deploy_settings import ROOT, production_env
 
 BUCKET = "cw-media"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,6 +22,7 @@ from tests.factories import PostFactory
 from tests.processes import (
     app_server,
     collected_static,
+    free_port,
     production_env,
     run_django,
     shared_database_url,
@@ -72,12 +72,6 @@ def test_uploads_up_to_the_image_limit_pass_the_front(settings):
     limit = re.search(r"client_max_body_size (\d+)m;", CONFIG.read_text())
 
     assert int(limit.group(1)) * 1024 * 1024 > settings.IMAGE_MAX_BYTES
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def front_config(tmp_path, app_ports, http_port, https_port, cache):

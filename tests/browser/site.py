@@ -10,7 +10,6 @@ The browser tests only speak HTTP to it, as readers and editors do.
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+
+from tests.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 EDITOR = ("editor", "a browser editor's password")
@@ -73,12 +74,6 @@ def stop_with_parent():
     """In the server process: Linux ends it if the test run is killed before cleaning up."""
     PR_SET_PDEATHSIG = 1
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def production_env(database_url, workdir, port):
