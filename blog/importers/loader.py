@@ -23,6 +23,7 @@ from taggit.models import Tag, TaggedItem
 
 from blog.importers import detect
 from blog.importers.media import MediaImporter
+from blog.importers.records import ready
 from blog.models import Author, Byline, Post, Section, Series, SitePage
 from competencyworks import revisions
 from competencyworks.bulk import insert, insert_rows, new_instance
@@ -79,21 +80,6 @@ def slugs_in_use(slugs):
 
 def numbered_slugs_in_use(base):
     return set(Post.objects.filter(slug__startswith=f"{base}-").values_list("slug", flat=True))
-
-
-def fit_keys(record):
-    """Import keys as their columns (255 characters) hold them: a longer one ends in a hash of
-    the whole, so it stays unique and a re-run finds the same row."""
-    record.import_key = fitted_key(record.import_key)
-    if record.series:
-        record.series.key = fitted_key(record.series.key)
-
-
-def fitted_key(key, limit=255):
-    if len(key) <= limit:
-        return key
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    return f"{key[: limit - len(digest) - 1]}#{digest}"
 
 
 def same_value(stored, value):
@@ -171,7 +157,7 @@ class Loader:
 
     def load_batch(self, records):
         for record in records:
-            fit_keys(record)
+            ready(record)
         keys = [record.import_key for record in records]
         self.note_series_names(records)
         found = Post.objects.filter(import_key__in=keys).select_related("section", "series")
@@ -241,8 +227,7 @@ class Loader:
     def load_page(self, record):
         """A WordPress page becomes one of the site's pages, at /its-slug/ whatever its parent
         was; its old address redirects. Editors choose where it is linked."""
-        fit_keys(record)
-        digest = record.digest()
+        digest = ready(record).digest()
         page = SitePage.objects.filter(import_key=record.import_key).first()
         warnings = list(record.warnings)
         if page is not None and page.import_digest == digest:

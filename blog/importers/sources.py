@@ -13,7 +13,7 @@ from itertools import islice
 from pathlib import Path
 
 from blog.importers import detect, text_archive, wxr
-from blog.importers.records import ArchiveError
+from blog.importers.records import ArchiveError, ready
 
 FORMATS = ("auto", "text", "wxr")
 BATCH = 200
@@ -59,13 +59,18 @@ def records_from(path, *, source_format, time_zone):
         source_format = sniff(path)
     if source_format == "wxr":
         return in_parallel(path, recognised_wxr, time_zone=time_zone)
-    return map(detect.recognise, text_archive.text_archive_records(path, time_zone=time_zone))
+    return recognised(text_archive.text_archive_records(path, time_zone=time_zone))
 
 
 def recognised_wxr(path, *, time_zone):
-    """A WXR file's items with cross-posts and series recognised: in the reading process,
-    which leaves the importing one only the writing."""
-    return map(detect.recognise, wxr.parse_wxr(path, time_zone=time_zone))
+    """A WXR file's items, recognised in the reading process, which leaves the importing one
+    only the writing."""
+    return recognised(wxr.parse_wxr(path, time_zone=time_zone))
+
+
+def recognised(items):
+    """Items with cross-posts and series recognised, ready for the loader."""
+    return (ready(detect.recognise(item)) for item in items)
 
 
 def in_parallel(path, parse, **options):
