@@ -1153,6 +1153,34 @@ def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, mon
 
 
 @pytest.mark.django_db
+def test_vectors_computed_by_the_second_session_take_any_text_as_it_is(tmp_path, monkeypatch):
+    """What an array's text form must quote (quotes, backslashes, braces, commas, NULL) and
+    any script reach the second session as they are."""
+    if connection.vendor != "postgresql":
+        pytest.skip("stored vectors are PostgreSQL's")
+    computed = []
+    in_own_session = index.vectors_in_own_session
+
+    def spy(texts, vector):
+        computed.extend(texts)
+        return in_own_session(texts, vector)
+
+    monkeypatch.setattr(index, "vectors_in_own_session", spy)
+    export = export_of(tmp_path / "posts.xml", 6)
+    awkward = 'Say "NULL", {braces} \\ back\\slash, élan, Ωμέγα, 学习 NULL'
+    with open(export, encoding="utf-8") as source:
+        text = source.read().replace("on mastery.", f"on mastery: {awkward}")
+    with open(export, "w", encoding="utf-8") as target:
+        target.write(text.replace("<title>Indexed post", "<title>NULL {post}, \\"))
+    import_archive(export)
+    assert len(computed) == 6 and all(awkward in body for _, _, _, body in computed)
+    stored_and_expected = stored_and_expected_vectors()
+    assert len(stored_and_expected) == 6
+    assert all(stored == expected for stored, expected in stored_and_expected)
+    assert search.search("Ωμέγα").total == 6
+
+
+@pytest.mark.django_db
 def test_a_post_changed_after_its_vector_was_computed_ahead_gets_the_vector_of_its_new_text(
     tmp_path,
 ):
