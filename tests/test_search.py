@@ -1092,6 +1092,20 @@ def stored_and_expected_vectors():
     return list(as_text)
 
 
+def texts_sent_to_second_session(monkeypatch):
+    """The (title, tag names, summary, body) texts whose vectors the second session computes,
+    listed as it is given them."""
+    texts = []
+    in_own_session = index.vectors_in_own_session
+
+    def spy(given, vector):
+        texts.extend(given)
+        return in_own_session(given, vector)
+
+    monkeypatch.setattr(index, "vectors_in_own_session", spy)
+    return texts
+
+
 # (characters of text an import computes vectors ahead for, rows from which a batch shares
 # the rest after the commit, vectors computed ahead, vectors shared after the commit): 30
 # posts of about 60 characters imported, then 30 changed and 30 drafts with the changed
@@ -1118,18 +1132,13 @@ def test_vectors_written_with_documents_are_their_weighted_vectors(tmp_path, mon
     ahead_chars, shared_from, computed_ahead, computed_shared = HOW_VECTORS_ARE_COMPUTED[how]
     monkeypatch.setattr(index, "AHEAD_MAX_CHARS", ahead_chars)
     monkeypatch.setattr(index, "SHARED_FROM", shared_from)
-    by_helper, ahead = [], []
-    in_own_session, taken_ahead = index.vectors_in_own_session, index.VectorsAhead.vectors
-
-    def spy(texts, vector):
-        by_helper.extend(texts)
-        return in_own_session(texts, vector)
+    by_helper, ahead = texts_sent_to_second_session(monkeypatch), []
+    taken_ahead = index.VectorsAhead.vectors
 
     def spy_ahead(self):
         ahead.extend(digest for digests, _ in self.jobs for digest in digests)
         return taken_ahead(self)
 
-    monkeypatch.setattr(index, "vectors_in_own_session", spy)
     monkeypatch.setattr(index.VectorsAhead, "vectors", spy_ahead)
     export = tmp_path / "posts.xml"
     import_archive(export_of(export, 30))
@@ -1158,14 +1167,7 @@ def test_vectors_computed_by_the_second_session_take_any_text_as_it_is(tmp_path,
     any script reach the second session as they are."""
     if connection.vendor != "postgresql":
         pytest.skip("stored vectors are PostgreSQL's")
-    computed = []
-    in_own_session = index.vectors_in_own_session
-
-    def spy(texts, vector):
-        computed.extend(texts)
-        return in_own_session(texts, vector)
-
-    monkeypatch.setattr(index, "vectors_in_own_session", spy)
+    computed = texts_sent_to_second_session(monkeypatch)
     export = export_of(tmp_path / "posts.xml", 6)
     awkward = 'Say "NULL", {braces} \\ back\\slash, élan, Ωμέγα, 学习 NULL'
     with open(export, encoding="utf-8") as source:
@@ -1202,14 +1204,7 @@ def test_a_post_changed_after_its_vector_was_computed_ahead_gets_the_vector_of_i
 def test_a_dry_run_computes_no_vectors(tmp_path, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("stored vectors are PostgreSQL's")
-    computed = []
-    in_own_session = index.vectors_in_own_session
-
-    def spy(texts, vector):
-        computed.extend(texts)
-        return in_own_session(texts, vector)
-
-    monkeypatch.setattr(index, "vectors_in_own_session", spy)
+    computed = texts_sent_to_second_session(monkeypatch)
     path = export_of(tmp_path / "posts.xml", 5)
     with committed():
         call_command("import_archive", path, "--dry-run", stdout=quiet())
