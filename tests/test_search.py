@@ -1247,6 +1247,74 @@ def test_fts5_index_agrees_with_imported_and_updated_documents(tmp_path):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("how", ["one session", "two sessions", "ahead"])
+def test_documents_written_in_many_batches_are_those_of_one(tmp_path, monkeypatch, how):
+    """Each batch's rows are made while another thread writes the batch before: with batches
+    of 4, an import and a deletion write every document, its tags and (PostgreSQL) its
+    vector as a rebuild in one batch does."""
+    ahead_chars, shared_from, *_ = HOW_VECTORS_ARE_COMPUTED[how]
+    monkeypatch.setattr(index, "AHEAD_MAX_CHARS", ahead_chars)
+    monkeypatch.setattr(index, "SHARED_FROM", shared_from)
+    export = tmp_path / "posts.xml"
+    import_archive(export_of(export, 9))
+    monkeypatch.setattr(index, "BATCH_SIZE", 4)
+    export.write_text(export.read_text().replace("mastery", "grading").replace("topic", "theme"))
+    import_archive(str(export))  # nine documents rewritten after the commit, in three batches
+    with committed():
+        Post.objects.filter(title__in=[f"Indexed post {n}" for n in (2, 3, 5, 6, 8)]).delete()
+    in_batches = documents_and_tags()
+    if connection.vendor == "postgresql":
+        assert all(stored == expected for stored, expected in stored_and_expected_vectors())
+    else:
+        with connection.cursor() as cursor:  # raises if the index and the documents disagree
+            cursor.execute("INSERT INTO search_fts(search_fts, rank) VALUES ('integrity-check', 1)")
+    monkeypatch.setattr(index, "BATCH_SIZE", 500)
+    SearchDocument.objects.all().delete()
+    with committed():
+        call_command("reindex_search", kind=["post"], stdout=quiet())
+    assert in_batches == documents_and_tags()
+    assert sorted(title for _, title in in_batches) == [f"Indexed post {n}" for n in (1, 4, 7, 9)]
+    assert search.search("grading").total == 4 and search.search("mastery").total == 0
+    tags = {tag for *_, tags, _, _ in in_batches.values() for tag in tags}
+    assert tags == {"theme 0", "theme 1"}  # posts 1, 4, 7 and 9: n % 3
+
+
+def documents_and_tags():
+    """{(kind, title): (summary, body, tag names, status, url)} of every search document."""
+    return {
+        (document.kind, document.title): (
+            document.summary,
+            document.body,
+            sorted(tag.name for tag in document.tags.all()),
+            document.status,
+            document.url,
+        )
+        for document in SearchDocument.objects.prefetch_related("tags")
+    }
+
+
+@pytest.mark.django_db
+def test_a_batch_that_fails_to_write_leaves_the_index_as_it_was(tmp_path, monkeypatch):
+    monkeypatch.setattr(index, "BATCH_SIZE", 3)
+    import_archive(export_of(tmp_path / "posts.xml", 10))
+    before = documents_and_tags()
+    written = []
+    write = index.DocumentBatch.write
+
+    def fail_on_the_third(batch):
+        written.append(batch)
+        if len(written) == 3:
+            raise OperationalError("the disk is full")
+        write(batch)
+
+    monkeypatch.setattr(index.DocumentBatch, "write", fail_on_the_third)
+    Post.objects.update(title="Renamed")
+    with pytest.raises(OperationalError, match="disk is full"):
+        call_command("reindex_search", kind=["post"], stdout=quiet())
+    assert documents_and_tags() == before and len(written) == 3
+
+
+@pytest.mark.django_db
 def test_reimport_keeps_one_document_per_post(client):
     path = str(FIXTURES / "wxr" / "site-export.xml")
     import_archive(path)

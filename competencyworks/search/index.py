@@ -53,20 +53,38 @@ def index_changes(changes):
         reindex(kind, sorted(pks), known=known)
 
 
-def reindex(kind, ids, batch_size=BATCH_SIZE, known=None):
+def reindex(kind, ids, known=None):
     """Write the search documents of these items; items that no longer exist lose theirs.
-    `known` gives vectors computed ahead, by text_digest()."""
+    `known` gives vectors computed ahead, by text_digest().
+
+    In batches, in one transaction. While the database writes one batch's documents (a
+    statement a second thread sends and waits on), this thread makes the next batch's rows:
+    one after the other, each waited on the other, which left a core idle after an import
+    commits."""
     document = KINDS[kind]
     ids = list(ids)
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        items = list(document.items().filter(pk__in=chunk))
-        tags = document.tags(items)
-        entries = [(item, tags[item.pk], document.url(item)) for item in items]
-        write_documents(kind, entries, known)
-        gone = set(chunk) - {item.pk for item in items}
-        if gone:
-            SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
+    with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as sender:
+        previous = None  # the batch whose documents are to be written next
+        for start in range(0, len(ids), BATCH_SIZE):
+            chunk = ids[start : start + BATCH_SIZE]
+            items = list(document.items().filter(pk__in=chunk))
+            tags = document.tags(items)
+            gone = set(chunk) - {item.pk for item in items}
+            if gone:
+                SearchDocument.objects.filter(kind=kind, object_id__in=gone).delete()
+            # The reads above are done, so the connection is the second thread's until
+            # written.result(): this one only makes rows meanwhile.
+            written = sender.submit(previous.write) if previous else None
+            batch = DocumentBatch(
+                kind, [(item, tags[item.pk], document.url(item)) for item in items]
+            )
+            if written:
+                written.result()
+                previous.link_tags()
+            previous = batch.prepared(known or {})
+        if previous:
+            previous.write()
+            previous.link_tags()
 
 
 def index_undated(**kwargs):
@@ -109,96 +127,120 @@ def text_digest(texts):
     return hashlib.blake2b("\0".join(texts).encode(), digest_size=16).digest()
 
 
-def write_documents(kind, entries, known=None):
-    """Upsert the documents of (item, tags, url) entries: a fixed number of queries per call.
+class DocumentBatch:
+    """The documents of (item, tags, url) entries, upserted in a fixed number of statements:
+    prepared(), write() (the statement that makes the documents, which another thread may
+    send), then link_tags().
 
     Plain SQL, not bulk_create: no model instance per row."""
-    entries = [(item, list(tags), url) for item, tags, url in entries]
-    if not entries:
-        return
-    rows = [document_row(kind, item, tags, url) for item, tags, url in entries]
-    if connection.vendor == "postgresql":
-        copy_documents(rows, known or {})
-    else:
-        insert_documents(rows)
-    ids = dict(
-        SearchDocument.objects.filter(
-            kind=kind, object_id__in=[item.pk for item, _, _ in entries]
-        ).values_list("object_id", "pk")
-    )
-    through = SearchDocument.tags.through
-    through.objects.filter(searchdocument_id__in=ids.values()).delete()
-    insert_rows(  # plain rows: no model instance per link
-        through._meta.db_table,
-        ("searchdocument_id", "tag_id"),
-        [(ids[item.pk], tag.pk) for item, tags, _ in entries for tag in tags],
-    )
+
+    def __init__(self, kind, entries):
+        self.kind = kind
+        self.entries = [(item, list(tags), url) for item, tags, url in entries]
+        self.rows = [document_row(kind, item, tags, url) for item, tags, url in self.entries]
+        self.statement = None  # the upsert: (cursor, [(SQL, [params, …]), …])
+
+    def prepared(self, known):
+        """Ready to write, its rows copied where the upsert reads them; with many vectors
+        not `known` (computed ahead, by text_digest()), written here and now."""
+        if not self.rows:
+            return self
+        if connection.vendor != "postgresql":
+            self.statement = upsert_statement(self.rows)
+            return self
+        vector = vector_sql()
+        vectors = [known.get(text_digest(row_texts(row))) for row in self.rows]
+        missing = [n for n, row_vector in enumerate(vectors) if row_vector is None]
+        if len(missing) < SHARED_FROM:
+            self.statement = copied(self.rows, vectors, vector)
+            return self
+        # Computing vectors is most of an import's indexing time, so when many are left a
+        # second database session computes half of them while this one writes the rest.
+        theirs = missing[len(missing) // 2 :]
+        mine = sorted(set(range(len(self.rows))) - set(theirs))
+        with ThreadPoolExecutor(max_workers=1) as helper:
+            texts = [row_texts(self.rows[n]) for n in theirs]
+            job = helper.submit(vectors_in_own_session, texts, vector)
+            run(copied([self.rows[n] for n in mine], [vectors[n] for n in mine], vector))
+            computed = job.result()
+        self.statement = copied([self.rows[n] for n in theirs], computed, vector)
+        return self
+
+    def write(self):
+        if self.statement:
+            run(self.statement)
+
+    def link_tags(self):
+        if not self.entries:
+            return
+        ids = dict(
+            SearchDocument.objects.filter(
+                kind=self.kind, object_id__in=[item.pk for item, _, _ in self.entries]
+            ).values_list("object_id", "pk")
+        )
+        through = SearchDocument.tags.through
+        through.objects.filter(searchdocument_id__in=ids.values()).delete()
+        insert_rows(  # plain rows: no model instance per link
+            through._meta.db_table,
+            ("searchdocument_id", "tag_id"),
+            [(ids[item.pk], tag.pk) for item, tags, _ in self.entries for tag in tags],
+        )
 
 
-def insert_documents(rows):
-    """SQLite: upsert rows of COLUMNS, many per statement. Each statement flushes the FTS5
-    index its trigger fills, so a statement per row made indexing an import grow with the
-    square of its size."""
+def run(statement):
+    """Execute a prepared (cursor, [(SQL, [params, …]), …]): in any thread, since the cursor
+    was opened in the connection's own."""
+    cursor, sql_and_params = statement
+    with cursor:
+        for sql, many in sql_and_params:
+            cursor.executemany(sql, many)
+
+
+def upsert_statement(rows):
+    """SQLite: the upsert of rows of COLUMNS, many per statement. Each statement flushes the
+    FTS5 index its trigger fills, so a statement per row made indexing an import grow with
+    the square of its size."""
     table = SearchDocument._meta.db_table
     row = f"({', '.join(['%s'] * len(COLUMNS))})"
     size = max(connection.ops.bulk_batch_size(COLUMNS, rows), 1)
     chunks = [rows[start : start + size] for start in range(0, len(rows), size)]
-    with connection.cursor() as cursor:
-        # executemany() of equal chunks: with DEBUG on, Django logs it as one line.
-        for length, same_size in groupby(chunks, key=len):
-            cursor.executemany(
-                f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([row] * length)} "
-                f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}",
-                [[value for values in chunk for value in values] for chunk in same_size],
-            )
+    # executemany() of equal chunks: with DEBUG on, Django logs it as one line.
+    return connection.cursor(), [
+        (
+            f"INSERT INTO {table} ({', '.join(COLUMNS)}) VALUES {', '.join([row] * length)} "
+            f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}",
+            [[value for values in chunk for value in values] for chunk in same_size],
+        )
+        for length, same_size in groupby(chunks, key=len)
+    ]
 
 
-def copy_documents(rows, known):
-    """PostgreSQL: upsert rows of COLUMNS with their weighted vectors, taking those `known`
-    (computed ahead, by text_digest()). Computing the others is most of an import's indexing
-    time, so when many are left a second database session computes half of them while this
-    one writes the rest."""
-    vector = vector_sql()
-    vectors = [known.get(text_digest(row_texts(row))) for row in rows]
-    missing = [n for n, row_vector in enumerate(vectors) if row_vector is None]
-    if len(missing) < SHARED_FROM:
-        upsert_copied(rows, vectors, vector)
-        return
-    theirs = missing[len(missing) // 2 :]
-    mine = sorted(set(range(len(rows))) - set(theirs))
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        job = helper.submit(vectors_in_own_session, [row_texts(rows[n]) for n in theirs], vector)
-        upsert_copied([rows[n] for n in mine], [vectors[n] for n in mine], vector)
-        computed = job.result()
-    upsert_copied([rows[n] for n in theirs], computed, vector)
-
-
-def upsert_copied(rows, vectors, vector):
-    """COPY rows of COLUMNS, each with its vector as text or None, into a scratch table, then
-    upsert them from there in one statement that computes each missing vector from the values
-    it writes. (A statement of thousands of values is parsed and quoted value by value in
-    psycopg; COPY streams them.)"""
+def copied(rows, vectors, vector):
+    """PostgreSQL: COPY rows of COLUMNS, each with its vector as text or None, into a scratch
+    table; returns the statement that upserts them from there, computing each missing
+    vector from the values it writes. (A statement of thousands of values is parsed and
+    quoted value by value in psycopg; COPY streams them.)"""
     table = SearchDocument._meta.db_table
     sql, params = vector
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Emptied at each commit, so it holds only this statement's rows.
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE IF NOT EXISTS search_rows ON COMMIT DELETE ROWS AS "
-            f"SELECT {', '.join(COLUMNS)}, vector FROM {table} WITH NO DATA"
-        )
-        cursor.execute("TRUNCATE search_rows")  # an enclosing transaction's earlier rows
-        copy_sql = f"COPY search_rows ({', '.join(COLUMNS)}, vector) FROM STDIN"
-        with cursor.cursor.copy(copy_sql) as copy:
-            for row, row_vector in zip(rows, vectors, strict=True):
-                copy.write_row((*row, row_vector))
-        # The rows are named as the table, so the vector's column references read them.
-        cursor.execute(
-            f"INSERT INTO {table} ({', '.join(COLUMNS)}, vector) "
-            f"SELECT {', '.join(COLUMNS)}, COALESCE({table}.vector, {sql}) "
-            f"FROM search_rows AS {table} "
-            f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}, vector = excluded.vector",
-            params,
-        )
+    cursor = connection.cursor()
+    # Emptied at each commit, so it holds only this statement's rows.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE IF NOT EXISTS search_rows ON COMMIT DELETE ROWS AS "
+        f"SELECT {', '.join(COLUMNS)}, vector FROM {table} WITH NO DATA"
+    )
+    cursor.execute("TRUNCATE search_rows")  # the rows of the batch before
+    copy_sql = f"COPY search_rows ({', '.join(COLUMNS)}, vector) FROM STDIN"
+    with cursor.cursor.copy(copy_sql) as copy:
+        for row, row_vector in zip(rows, vectors, strict=True):
+            copy.write_row((*row, row_vector))
+    # The rows are named as the table, so the vector's column references read them.
+    upsert = (
+        f"INSERT INTO {table} ({', '.join(COLUMNS)}, vector) "
+        f"SELECT {', '.join(COLUMNS)}, COALESCE({table}.vector, {sql}) "
+        f"FROM search_rows AS {table} "
+        f"ON CONFLICT (kind, object_id) DO UPDATE SET {UPDATES}, vector = excluded.vector"
+    )
+    return cursor, [(upsert, [params])]
 
 
 def vectors_in_own_session(texts, vector):
@@ -214,7 +256,7 @@ def vectors_in_own_session(texts, vector):
         # every value into the statement, which took this thread (and the writing one it
         # shares the interpreter with) 8 times the processor time.
         with psycopg.Cursor(session.connection) as cursor:
-            # Named as the table, as in upsert_copied(), for the vector's column references.
+            # Named as the table, as in copied(), for the vector's column references.
             cursor.execute(
                 f"SELECT ({sql})::text FROM unnest({', '.join(['%b::text[]'] * len(columns))}) "
                 f"WITH ORDINALITY AS {table}({', '.join(TEXT_COLUMNS)}, position) "

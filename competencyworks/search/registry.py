@@ -35,7 +35,9 @@ class Document:
         raise NotImplementedError
 
     def items(self):
-        """The rows an index run reads, with what text() and url() need."""
+        """The rows an index run reads, with all that text(), url() and own_date() need:
+        they make a batch's rows while another thread writes the batch before, on the same
+        database connection, so they must not query."""
         return self.model._base_manager.all()
 
     def text(self, item):
