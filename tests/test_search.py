@@ -1259,6 +1259,8 @@ def test_documents_written_in_many_batches_are_those_of_one(tmp_path, monkeypatc
     """Each batch's rows are made while another thread writes the batch before: with batches
     of 4, an import and a deletion write every document, its tags and (PostgreSQL) its
     vector as a rebuild in one batch does."""
+    if how != "one session" and connection.vendor != "postgresql":
+        pytest.skip("vectors are PostgreSQL's: SQLite's documents are written one way")
     ahead_chars, shared_from, *_ = HOW_VECTORS_ARE_COMPUTED[how]
     monkeypatch.setattr(index, "AHEAD_MAX_CHARS", ahead_chars)
     monkeypatch.setattr(index, "SHARED_FROM", shared_from)

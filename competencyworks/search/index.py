@@ -59,10 +59,9 @@ def reindex(kind, ids, known=None):
 
     In batches, in one transaction. While the database writes one batch's documents (a
     statement a second thread sends and waits on), this thread makes the next batch's rows:
-    one after the other, each waited on the other, which left a core idle after an import
-    commits."""
+    done in turn, the two left a core idle after an import committed."""
     document = KINDS[kind]
-    ids = list(ids)
+    ids, known = list(ids), known or {}
     with transaction.atomic(), ThreadPoolExecutor(max_workers=1) as sender:
         previous = None  # the batch whose documents are to be written next
         for start in range(0, len(ids), BATCH_SIZE):
@@ -81,7 +80,7 @@ def reindex(kind, ids, known=None):
             if written:
                 written.result()
                 previous.link_tags()
-            previous = batch.prepared(known or {})
+            previous = batch.prepared(known)
         if previous:
             previous.write()
             previous.link_tags()
